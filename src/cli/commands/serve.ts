@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import { buildApp } from '../../app.js';
+import { describeDatabase, loadConfig } from '../../config/config.js';
+import { createLogger } from '../../platform/observability/logger.js';
+import { createWharf } from '../../wharf.js';
+import { withConfigFlags } from '../config-flags.js';
+
+export function serveCommand(): Command {
+  return withConfigFlags(
+    new Command('serve')
+      .description('Serve the registry API, gateway and UI on one port')
+      .option('--host <host>', 'listen address (env WHARF_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'listen port (env WHARF_PORT, default 8080)')
+      .option('--anonymous-auth', 'enable POST /v0(.1)/auth/none (env WHARF_AUTH_ANONYMOUS)'),
+  ).action(async (flags) => {
+    const config = loadConfig(flags);
+    const logger = createLogger(config.logLevel);
+    const wharf = await createWharf(config, logger);
+    const app = await buildApp(wharf);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    process.stdout.write(
+      `Wharf listening on http://${host}:${port} (database: ${describeDatabase(config.database)})\n`,
+    );
+
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      const force = setTimeout(() => process.exit(1), 15_000);
+      force.unref();
+      await app.close();
+      await wharf.close();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+}

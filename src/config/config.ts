@@ -1,0 +1,158 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * One typed, validated configuration object, loaded once at start and passed explicitly.
+ * Every setting comes from a flag, else a WHARF_* environment variable, else the documented default.
+ */
+export interface WharfConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `postgres://…` selects PostgreSQL; otherwise the embedded SQLite file path. */
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  redisUrl: string | undefined;
+  adminToken: string | undefined;
+  anonymousAuth: boolean;
+  allowPrivateNetworks: boolean;
+  /** Hex-encoded 32-byte Ed25519 seed; generated into the data dir when absent. */
+  jwtPrivateKey: string | undefined;
+  jwtTtlSeconds: number;
+  packageValidation: boolean;
+  logLevel: string;
+  githubClientId: string | undefined;
+}
+
+/** Values as given on the command line (commander options); undefined when not given. */
+export interface ConfigFlags {
+  host?: string | undefined;
+  port?: string | number | undefined;
+  dataDir?: string | undefined;
+  databaseUrl?: string | undefined;
+  redisUrl?: string | undefined;
+  anonymousAuth?: boolean | string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const bool = (setting: string) =>
+  z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+    if (typeof v === 'boolean') return v;
+    const s = v.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+    ctx.addIssue({ code: 'custom', message: `${setting} must be true or false, got "${v}"` });
+    return z.NEVER;
+  });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  host: z.string().min(1, 'must not be empty'),
+  port: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535'),
+  dataDir: z.string().min(1, 'must not be empty'),
+  databaseUrl: optionalText.refine(
+    (v) => v === undefined || /^(postgres|postgresql):\/\//.test(v) || /^(sqlite|file):/.test(v),
+    'must be a postgres://… URL (or sqlite:<path>)',
+  ),
+  redisUrl: optionalText.refine(
+    (v) => v === undefined || /^rediss?:\/\//.test(v),
+    'must be a redis:// or rediss:// URL',
+  ),
+  adminToken: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters long'),
+  anonymousAuth: bool('WHARF_AUTH_ANONYMOUS'),
+  allowPrivateNetworks: bool('WHARF_ALLOW_PRIVATE_NETWORKS'),
+  jwtPrivateKey: optionalText.refine(
+    (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
+    'must be 64 hex characters (a 32-byte Ed25519 seed, e.g. from `openssl rand -hex 32`)',
+  ),
+  jwtTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(30).max(86_400),
+  packageValidation: bool('WHARF_PACKAGE_VALIDATION'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  githubClientId: optionalText,
+});
+
+/** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
+const settingNames: Record<keyof z.input<typeof schema>, string> = {
+  host: '--host / WHARF_HOST',
+  port: '--port / WHARF_PORT',
+  dataDir: '--data-dir / WHARF_DATA_DIR',
+  databaseUrl: '--database-url / WHARF_DATABASE_URL',
+  redisUrl: '--redis-url / WHARF_REDIS_URL',
+  adminToken: 'WHARF_ADMIN_TOKEN',
+  anonymousAuth: '--anonymous-auth / WHARF_AUTH_ANONYMOUS',
+  allowPrivateNetworks: 'WHARF_ALLOW_PRIVATE_NETWORKS',
+  jwtPrivateKey: 'WHARF_JWT_PRIVATE_KEY',
+  jwtTtlSeconds: 'WHARF_JWT_TTL_SECONDS',
+  packageValidation: 'WHARF_PACKAGE_VALIDATION',
+  logLevel: 'WHARF_LOG_LEVEL',
+  githubClientId: 'WHARF_GITHUB_CLIENT_ID',
+};
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
+  const raw = {
+    host: flags.host ?? env.WHARF_HOST ?? '127.0.0.1',
+    port: flags.port ?? env.WHARF_PORT ?? 8080,
+    dataDir: flags.dataDir ?? env.WHARF_DATA_DIR ?? './.wharf',
+    databaseUrl: flags.databaseUrl ?? env.WHARF_DATABASE_URL,
+    redisUrl: flags.redisUrl ?? env.WHARF_REDIS_URL,
+    adminToken: env.WHARF_ADMIN_TOKEN,
+    anonymousAuth: flags.anonymousAuth ?? env.WHARF_AUTH_ANONYMOUS ?? false,
+    allowPrivateNetworks: env.WHARF_ALLOW_PRIVATE_NETWORKS ?? false,
+    jwtPrivateKey: env.WHARF_JWT_PRIVATE_KEY,
+    jwtTtlSeconds: env.WHARF_JWT_TTL_SECONDS ?? 300,
+    packageValidation: env.WHARF_PACKAGE_VALIDATION ?? false,
+    logLevel: env.WHARF_LOG_LEVEL ?? 'info',
+    githubClientId: env.WHARF_GITHUB_CLIENT_ID,
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path[0] as keyof typeof settingNames;
+      const shown = key === 'adminToken' || key === 'jwtPrivateKey' ? '(hidden)' : JSON.stringify(raw[key]);
+      return `  ${settingNames[key] ?? String(key)} = ${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const dataDir = path.resolve(c.dataDir);
+  let database: WharfConfig['database'];
+  if (c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl)) {
+    database = { kind: 'postgres', url: c.databaseUrl };
+  } else if (c.databaseUrl) {
+    database = { kind: 'sqlite', file: path.resolve(c.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '')) };
+  } else {
+    database = { kind: 'sqlite', file: path.join(dataDir, 'wharf.db') };
+  }
+  return {
+    host: c.host,
+    port: c.port,
+    dataDir,
+    database,
+    redisUrl: c.redisUrl,
+    adminToken: c.adminToken,
+    anonymousAuth: c.anonymousAuth,
+    allowPrivateNetworks: c.allowPrivateNetworks,
+    jwtPrivateKey: c.jwtPrivateKey,
+    jwtTtlSeconds: c.jwtTtlSeconds,
+    packageValidation: c.packageValidation,
+    logLevel: c.logLevel,
+    githubClientId: c.githubClientId,
+  };
+}
+
+/** A printable description of the database without credentials. */
+export function describeDatabase(db: WharfConfig['database']): string {
+  if (db.kind === 'sqlite') return `SQLite ${db.file}`;
+  const u = new URL(db.url);
+  return `PostgreSQL ${u.hostname}:${u.port || '5432'}${u.pathname}`;
+}

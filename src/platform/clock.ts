@@ -1,0 +1,18 @@
+/** Wall-clock time as ISO strings, strictly increasing within the process. */
+export interface Clock {
+  now(): string;
+}
+
+/**
+ * Two writes in the same millisecond would share an `updated_at`, and a sync reading `updated_since`
+ * between them would miss the second; keeping the clock strictly increasing closes that gap in-process.
+ */
+export function monotonicClock(source: () => number = Date.now): Clock {
+  let last = 0;
+  return {
+    now() {
+      last = Math.max(source(), last + 1);
+      return new Date(last).toISOString();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { MigrationSteps } from './types.js';
+
+/**
+ * PostgreSQL migrations, applied in order at start. Append only: never edit a released step.
+ * Text columns use the "C" collation so that ordering (and therefore cursors) is bytewise, as on SQLite.
+ */
+export const postgresMigrations: MigrationSteps = [
+  {
+    name: '0001_registry',
+    statements: [
+      `CREATE TABLE servers (
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        version VARCHAR(255) COLLATE "C" NOT NULL,
+        status VARCHAR(16) NOT NULL DEFAULT 'active' CHECK (status IN ('active','deprecated','deleted')),
+        status_changed_at TIMESTAMPTZ NOT NULL,
+        status_message TEXT CHECK (status_message IS NULL OR length(status_message) <= 500),
+        published_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        is_latest BOOLEAN NOT NULL DEFAULT false,
+        value TEXT NOT NULL,
+        PRIMARY KEY (server_name, version),
+        CHECK (length(trim(version)) > 0)
+      )`,
+      `CREATE INDEX servers_latest_name ON servers (server_name, version) WHERE is_latest`,
+      `CREATE UNIQUE INDEX servers_one_latest ON servers (server_name) WHERE is_latest`,
+      `CREATE INDEX servers_updated_at ON servers (updated_at)`,
+      `CREATE INDEX servers_version ON servers (version)`,
+      `CREATE TABLE server_remotes (
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        version VARCHAR(255) COLLATE "C" NOT NULL,
+        url TEXT NOT NULL,
+        PRIMARY KEY (server_name, version, url),
+        FOREIGN KEY (server_name, version) REFERENCES servers (server_name, version) ON DELETE CASCADE
+      )`,
+      `CREATE INDEX server_remotes_url ON server_remotes (url)`,
+    ],
+  },
+];

@@ -1,0 +1,37 @@
+import type { MigrationSteps } from './types.js';
+
+/** SQLite migrations, applied in order at start. Append only: never edit a released step. */
+export const sqliteMigrations: MigrationSteps = [
+  {
+    name: '0001_registry',
+    statements: [
+      `CREATE TABLE servers (
+        server_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','deprecated','deleted')),
+        status_changed_at TEXT NOT NULL,
+        status_message TEXT CHECK (status_message IS NULL OR length(status_message) <= 500),
+        published_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        is_latest INTEGER NOT NULL DEFAULT 0 CHECK (is_latest IN (0,1)),
+        value TEXT NOT NULL,
+        PRIMARY KEY (server_name, version),
+        CHECK (length(trim(version)) > 0 AND length(version) <= 255),
+        CHECK (length(server_name) <= 200)
+      ) WITHOUT ROWID`,
+      // Keyset pagination over latest versions seeks this index, so page 500 costs what page 1 costs.
+      `CREATE INDEX servers_latest_name ON servers (server_name, version) WHERE is_latest = 1`,
+      `CREATE UNIQUE INDEX servers_one_latest ON servers (server_name) WHERE is_latest = 1`,
+      `CREATE INDEX servers_updated_at ON servers (updated_at)`,
+      `CREATE INDEX servers_version ON servers (version)`,
+      `CREATE TABLE server_remotes (
+        server_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        url TEXT NOT NULL,
+        PRIMARY KEY (server_name, version, url),
+        FOREIGN KEY (server_name, version) REFERENCES servers (server_name, version) ON DELETE CASCADE
+      ) WITHOUT ROWID`,
+      `CREATE INDEX server_remotes_url ON server_remotes (url)`,
+    ],
+  },
+];

@@ -1,0 +1,30 @@
+/**
+ * Table shapes as the query layer sees them. Timestamps travel as ISO-8601 strings on both dialects
+ * (TEXT on SQLite, timestamptz on PostgreSQL, parsed back to ISO strings by the pg type parser);
+ * booleans are 0/1 integers on SQLite and booleans on PostgreSQL, hence `SqlBool`.
+ */
+export type SqlBool = boolean | 0 | 1;
+
+export interface ServersTable {
+  server_name: string;
+  version: string;
+  status: 'active' | 'deprecated' | 'deleted';
+  status_changed_at: string;
+  status_message: string | null;
+  published_at: string;
+  updated_at: string;
+  is_latest: SqlBool;
+  /** The server.json document in canonical form (Go encoding order), echoed byte for byte. */
+  value: string;
+}
+
+export interface ServerRemotesTable {
+  server_name: string;
+  version: string;
+  url: string;
+}
+
+export interface WharfSchema {
+  servers: ServersTable;
+  server_remotes: ServerRemotesTable;
+}

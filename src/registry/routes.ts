@@ -1,0 +1,254 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticator.js';
+import { principalOf, requireAuth } from '../auth/http.js';
+import { badRequest } from '../platform/errors.js';
+import { SERVER_JSON_BODY } from '../platform/http/validation.js';
+import { SERVER_STATUSES } from './model.js';
+import type { ListFilter } from './model.js';
+import type { RegistryService } from './service.js';
+import { serverJsonSchema } from './validation/index.js';
+import type { ServerJSON } from './validation/index.js';
+import { serverListJson, serverResponseJson, statusUpdateJson, versionListJson } from './wire.js';
+
+export interface RegistryRoutesOptions {
+  service: RegistryService;
+  authenticator: Authenticator;
+  /** `v0` or `v0.1`: suffixes operation ids, as the official OpenAPI does. */
+  apiVersion: string;
+  /** Sent as `github_client_id` by `/health`, which `mcp-publisher login github` reads. */
+  githubClientId?: string | undefined;
+  version: { version: string; gitCommit: string; buildTime: string };
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const listQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ description: 'Opaque pagination cursor from metadata.nextCursor' })),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 30, description: 'Items per page' }),
+  search: Type.Optional(Type.String({ description: 'Case-insensitive substring of the server name' })),
+  version: Type.Optional(Type.String({ description: "Exact version, or 'latest'" })),
+  updated_since: Type.Optional(Type.String({ description: 'RFC 3339 timestamp; only servers updated after it' })),
+  include_deleted: Type.Optional(Type.Boolean({ description: 'Include deleted versions' })),
+});
+type ListQuery = { cursor?: string; limit: number; search?: string; version?: string; updated_since?: string } & {
+  include_deleted?: boolean;
+};
+
+const includeDeletedQuery = Type.Object({ include_deleted: Type.Boolean({ default: false }) });
+const nameParams = Type.Object({ serverName: Type.String({ description: 'URL-encoded server name' }) });
+const versionParams = Type.Object({
+  serverName: Type.String({ description: 'URL-encoded server name' }),
+  version: Type.String({ description: "URL-encoded version, or 'latest'" }),
+});
+const statusBody = Type.Object(
+  {
+    status: Type.Union(SERVER_STATUSES.map((s) => Type.Literal(s))),
+    statusMessage: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+const serverBody = { ...serverJsonSchema, [SERVER_JSON_BODY]: true };
+const bearer = [{ bearerAuth: [] }];
+
+type NameParams = { serverName: string };
+type VersionParams = { serverName: string; version: string };
+
+/** The official registry API; mounted once per prefix (`/v0`, `/v0.1`) with identical handlers. */
+export async function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {
+  const { service, apiVersion } = options;
+  const auth = requireAuth(options.authenticator);
+  const op = (name: string) => `${name}-${apiVersion}`;
+  const json = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body);
+
+  app.get<{ Querystring: ListQuery }>(
+    '/servers',
+    { schema: { operationId: op('list-servers'), tags: ['servers'], querystring: listQuery } },
+    async (request, reply) => {
+      const page = await service.list(listFilter(request));
+      return json(reply, serverListJson(page.servers, page.nextCursor));
+    },
+  );
+
+  app.get<{ Params: NameParams; Querystring: { include_deleted: boolean } }>(
+    '/servers/:serverName/versions',
+    {
+      schema: {
+        operationId: op('get-server-versions'),
+        tags: ['servers'],
+        params: nameParams,
+        querystring: includeDeletedQuery,
+      },
+    },
+    async (request, reply) => {
+      const name = decodeName(request.params.serverName);
+      return json(reply, versionListJson(await service.versions(name, request.query.include_deleted)));
+    },
+  );
+
+  app.get<{ Params: VersionParams; Querystring: { include_deleted: boolean } }>(
+    '/servers/:serverName/versions/:version',
+    {
+      schema: {
+        operationId: op('get-server-version'),
+        tags: ['servers'],
+        params: versionParams,
+        querystring: includeDeletedQuery,
+      },
+    },
+    async (request, reply) => {
+      const { name, version } = decodeNameAndVersion(request.params);
+      return json(reply, serverResponseJson(await service.get(name, version, request.query.include_deleted)));
+    },
+  );
+
+  app.post<{ Body: ServerJSON }>(
+    '/publish',
+    {
+      schema: { operationId: op('publish-server'), tags: ['publish'], body: serverBody, security: bearer },
+      preHandler: auth,
+    },
+    async (request, reply) =>
+      json(reply, serverResponseJson(await service.publish(request.body, principalOf(request)))),
+  );
+
+  app.post<{ Body: ServerJSON }>(
+    '/validate',
+    { schema: { operationId: op('validate-server'), tags: ['publish'], body: serverBody } },
+    async (request, reply) => json(reply, JSON.stringify(service.validate(request.body))),
+  );
+
+  app.put<{ Params: VersionParams; Body: ServerJSON }>(
+    '/servers/:serverName/versions/:version',
+    {
+      schema: {
+        operationId: op('edit-server-version'),
+        tags: ['admin'],
+        params: versionParams,
+        body: serverBody,
+        security: bearer,
+      },
+      preHandler: auth,
+    },
+    async (request, reply) => {
+      const { name, version } = decodeNameAndVersion(request.params);
+      return json(reply, serverResponseJson(await service.edit(name, version, request.body, principalOf(request))));
+    },
+  );
+
+  app.delete<{ Params: VersionParams }>(
+    '/servers/:serverName/versions/:version',
+    {
+      schema: { operationId: op('delete-server-version'), tags: ['admin'], params: versionParams, security: bearer },
+      preHandler: auth,
+    },
+    async (request, reply) => {
+      const { name, version } = decodeNameAndVersion(request.params);
+      await service.deleteVersion(name, version, principalOf(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.patch<{ Params: VersionParams; Body: { status: (typeof SERVER_STATUSES)[number]; statusMessage?: string } }>(
+    '/servers/:serverName/versions/:version/status',
+    {
+      schema: {
+        operationId: op('update-server-version-status'),
+        tags: ['status'],
+        params: versionParams,
+        body: statusBody,
+        security: bearer,
+      },
+      preHandler: auth,
+    },
+    async (request, reply) => {
+      const { name, version } = decodeNameAndVersion(request.params);
+      const updated = await service.setVersionStatus(name, version, request.body, principalOf(request));
+      return json(reply, serverResponseJson(updated));
+    },
+  );
+
+  app.patch<{ Params: NameParams; Body: { status: (typeof SERVER_STATUSES)[number]; statusMessage?: string } }>(
+    '/servers/:serverName/status',
+    {
+      schema: {
+        operationId: op('update-server-status'),
+        tags: ['status'],
+        params: nameParams,
+        body: statusBody,
+        security: bearer,
+      },
+      preHandler: auth,
+    },
+    async (request, reply) => {
+      const name = decodeName(request.params.serverName);
+      return json(reply, statusUpdateJson(await service.setServerStatus(name, request.body, principalOf(request))));
+    },
+  );
+
+  app.get('/health', { schema: { operationId: op('health'), tags: ['health'] } }, async () =>
+    options.githubClientId ? { status: 'ok', github_client_id: options.githubClientId } : { status: 'ok' },
+  );
+  app.get('/ping', { schema: { operationId: op('ping'), tags: ['health'] } }, async () => ({ pong: true }));
+  app.get('/version', { schema: { operationId: op('version'), tags: ['health'] } }, async () => ({
+    version: options.version.version,
+    git_commit: options.version.gitCommit,
+    build_time: options.version.buildTime,
+  }));
+}
+
+function listFilter(request: FastifyRequest<{ Querystring: ListQuery }>): ListFilter {
+  const q = request.query;
+  const raw = request.raw.url ?? '';
+  const includeDeletedGiven = /[?&]include_deleted=/.test(raw);
+  let updatedSince: string | undefined;
+  if (q.updated_since !== undefined && q.updated_since !== '') {
+    const parsed = RFC3339.test(q.updated_since) ? new Date(q.updated_since) : undefined;
+    if (!parsed || Number.isNaN(parsed.getTime())) {
+      throw badRequest('Invalid updated_since format: expected RFC3339 timestamp (e.g., 2025-08-07T13:15:04.280Z)');
+    }
+    if (includeDeletedGiven && q.include_deleted === false) {
+      throw badRequest(
+        'Cannot set include_deleted=false when using updated_since (incremental sync requires deleted servers)',
+      );
+    }
+    updatedSince = parsed.toISOString();
+  }
+  const filter: ListFilter = {
+    limit: q.limit,
+    includeDeleted: updatedSince !== undefined || q.include_deleted === true,
+  };
+  if (updatedSince !== undefined) filter.updatedSince = updatedSince;
+  if (q.search) {
+    if (q.search.length > 200) throw badRequest('search must be at most 200 characters');
+    filter.search = q.search;
+  }
+  if (q.version) filter.version = q.version;
+  if (q.cursor) {
+    if (q.cursor.length > 512) throw badRequest('Invalid cursor: pass metadata.nextCursor from the previous page');
+    const colon = q.cursor.indexOf(':');
+    // Legacy cursors hold only a name; names never contain ':', versions may.
+    filter.cursor =
+      colon === -1 ? { name: q.cursor } : { name: q.cursor.slice(0, colon), version: q.cursor.slice(colon + 1) };
+  }
+  return filter;
+}
+
+/**
+ * Path values arrive decoded once by the router; the official registry decodes them a second time,
+ * so `%252F` means `/` there too and a stray `%` is an encoding error.
+ */
+function decodeTwice(value: string, what: 'server name' | 'version'): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw badRequest(`Invalid ${what} encoding`);
+  }
+}
+
+const decodeName = (name: string) => decodeTwice(name, 'server name');
+
+function decodeNameAndVersion(params: VersionParams) {
+  return { name: decodeName(params.serverName), version: decodeTwice(params.version, 'version') };
+}
