@@ -44,12 +44,27 @@ export class RegistryStore {
     private readonly q: Queryable = database.db,
   ) {}
 
-  /** Runs `work` in one transaction holding the write lock of `serverName`. */
+  /**
+   * Runs `work` in one transaction holding the write lock of `serverName`, and advances the registry's
+   * generation in the same transaction so that caches everywhere can tell the data changed.
+   */
   async writeTransaction<T>(serverName: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {
     return this.database.db.transaction().execute(async (trx: Transaction<WharfSchema>) => {
       await this.database.lockKey(trx, `registry:${serverName}`);
-      return work(new RegistryStore(this.database, trx));
+      const result = await work(new RegistryStore(this.database, trx));
+      await trx
+        .updateTable('registry_state')
+        .set((eb) => ({ generation: eb('generation', '+', 1) }))
+        .where('id', '=', 1)
+        .execute();
+      return result;
     });
+  }
+
+  /** A number that changes whenever any registry data changes (in this process or another). */
+  async generation(): Promise<number> {
+    const row = await this.q.selectFrom('registry_state').select('generation').where('id', '=', 1).executeTakeFirst();
+    return Number(row?.generation ?? 0);
   }
 
   // Literal predicates (not bound parameters) so both planners can use the partial indexes.
@@ -61,20 +76,31 @@ export class RegistryStore {
     return sql<KyselySqlBool>`status <> 'deleted'`;
   }
 
+  /**
+   * Case-insensitive substring match on the name, answered from the small server_names table and its
+   * trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) instead of scanning every stored document.
+   */
+  private nameContains(search: string): Expression<KyselySqlBool> {
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (this.database.dialect === 'sqlite') {
+      // FTS5 serves LIKE from its trigram index only for patterns of three characters or more and without an
+      // ESCAPE clause; other searches scan the names table, which is still small.
+      const names =
+        search.length >= 3 && !/[\\%_]/.test(search)
+          ? sql`SELECT n.server_name FROM server_names n WHERE n.id IN (SELECT rowid FROM server_names_fts WHERE server_names_fts.server_name LIKE ${`%${search}%`})`
+          : sql`SELECT server_name FROM server_names WHERE server_name LIKE ${pattern} ESCAPE '\\'`;
+      return sql<KyselySqlBool>`server_name IN (${names})`;
+    }
+    return sql<KyselySqlBool>`server_name IN (SELECT server_name FROM server_names WHERE server_name ILIKE ${pattern} ESCAPE '\\')`;
+  }
+
   async list(filter: ListFilter): Promise<ServerVersion[]> {
     let query = this.q.selectFrom('servers').select(columns);
     if (filter.version === 'latest') query = query.where(this.latestPredicate);
     else if (filter.version !== undefined) query = query.where('version', '=', filter.version);
     if (!filter.includeDeleted) query = query.where(this.notDeletedPredicate);
     if (filter.updatedSince !== undefined) query = query.where('updated_at', '>', filter.updatedSince);
-    if (filter.search !== undefined) {
-      const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      query = query.where(
-        this.database.dialect === 'sqlite'
-          ? sql<KyselySqlBool>`server_name LIKE ${pattern} ESCAPE '\\'`
-          : sql<KyselySqlBool>`server_name ILIKE ${pattern} ESCAPE '\\'`,
-      );
-    }
+    if (filter.search !== undefined) query = query.where(this.nameContains(filter.search));
     const cursor = filter.cursor;
     if (cursor?.version !== undefined) {
       const { name, version } = cursor;
@@ -145,6 +171,11 @@ export class RegistryStore {
         is_latest: this.database.bool(entry.isLatest),
         value: entry.document,
       })
+      .execute();
+    await this.q
+      .insertInto('server_names')
+      .values({ server_name: entry.name })
+      .onConflict((oc) => oc.column('server_name').doNothing())
       .execute();
     await this.insertRemotes(entry.name, entry.version, remoteUrls);
   }
@@ -227,6 +258,11 @@ export class RegistryStore {
       .where('server_name', '=', name)
       .where('version', '=', version)
       .executeTakeFirst();
+    await this.q
+      .deleteFrom('server_names')
+      .where('server_name', '=', name)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('servers').select('version').where('server_name', '=', name))))
+      .execute();
     return Number(result.numDeletedRows) > 0;
   }
 

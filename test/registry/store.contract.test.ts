@@ -96,6 +96,32 @@ describeEachDatabase('RegistryStore contract', (testDatabase) => {
     expect(await store.list({ limit: 100, includeDeleted: true, search: '%' })).toHaveLength(0);
   });
 
+  it('searches names through the names index with short, long, mixed-case and wildcard terms', async () => {
+    const names = async (search: string) =>
+      (await store.list({ limit: 100, includeDeleted: true, search })).map((v) => `${v.name}:${v.version}`);
+    expect(await names('a-')).toEqual(['com.example/A-server:0.1.0']);
+    expect(await names('B-SeRvEr')).toEqual([
+      'com.example/b-server:1.0.0',
+      'com.example/b-server:1.10.0',
+      'com.example/b-server:1.9.0',
+    ]);
+    expect(await names('x/')).toEqual(['io.github.x/y:1.0.0+build']);
+    expect(await names('c_s')).toEqual(['com.example/c_server:2.0.0']);
+    expect(await names('nothing-like-this')).toEqual([]);
+  });
+
+  it('advances the generation with every write transaction, and only then', async () => {
+    const before = await store.generation();
+    await store.writeTransaction('com.example/none', async () => undefined);
+    expect(await store.generation()).toBe(before + 1);
+    await expect(
+      store.writeTransaction('com.example/none', async () => {
+        throw new Error('nope');
+      }),
+    ).rejects.toThrow('nope');
+    expect(await store.generation()).toBe(before + 1);
+  });
+
   it('returns domain objects with booleans and ISO timestamps', async () => {
     const found = await store.find('com.example/b-server', '1.9.0', false);
     expect(found).toMatchObject({ isLatest: true, publishedAt: at(3), statusMessage: null, status: 'active' });
@@ -152,6 +178,7 @@ describeEachDatabase('RegistryStore contract', (testDatabase) => {
     );
     expect(await store.delete('com.example/A-server', '0.1.0')).toBe(true);
     expect(await store.delete('com.example/A-server', '0.1.0')).toBe(false);
+    expect(await store.list({ limit: 10, includeDeleted: true, search: 'A-server' })).toEqual([]);
     expect(await store.findRemoteUrlOwner(['https://a2.example.com/mcp'], 'x/y')).toBeUndefined();
   });
 

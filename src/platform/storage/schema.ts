@@ -24,7 +24,18 @@ export interface ServerRemotesTable {
   url: string;
 }
 
+export interface ServerNamesTable {
+  server_name: string;
+}
+
+export interface RegistryStateTable {
+  id: number;
+  generation: number | string;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
+  server_names: ServerNamesTable;
+  registry_state: RegistryStateTable;
 }

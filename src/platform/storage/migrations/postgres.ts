@@ -35,4 +35,25 @@ export const postgresMigrations: MigrationSteps = [
       `CREATE INDEX server_remotes_url ON server_remotes (url)`,
     ],
   },
+  {
+    name: '0002_registry_search_and_generation',
+    statements: [
+      `CREATE TABLE server_names (server_name VARCHAR(200) COLLATE "C" PRIMARY KEY)`,
+      `INSERT INTO server_names (server_name) SELECT DISTINCT server_name FROM servers`,
+      // pg_trgm is a trusted extension (a database owner may create it); without it searches scan the small
+      // server_names table instead, which is correct, only slower.
+      `DO $$ BEGIN
+         CREATE EXTENSION IF NOT EXISTS pg_trgm;
+       EXCEPTION WHEN OTHERS THEN
+         RAISE NOTICE 'pg_trgm unavailable (%): name search will scan server_names', SQLERRM;
+       END $$`,
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+           CREATE INDEX server_names_trgm ON server_names USING gin (server_name gin_trgm_ops);
+         END IF;
+       END $$`,
+      `CREATE TABLE registry_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL)`,
+      `INSERT INTO registry_state (id, generation) VALUES (1, 0)`,
+    ],
+  },
 ];

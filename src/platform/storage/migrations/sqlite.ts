@@ -34,4 +34,22 @@ export const sqliteMigrations: MigrationSteps = [
       `CREATE INDEX server_remotes_url ON server_remotes (url)`,
     ],
   },
+  {
+    name: '0002_registry_search_and_generation',
+    statements: [
+      // Distinct names with a trigram index: name searches touch this small table, never the documents.
+      `CREATE TABLE server_names (id INTEGER PRIMARY KEY, server_name TEXT NOT NULL UNIQUE)`,
+      `CREATE VIRTUAL TABLE server_names_fts USING fts5(server_name, content='server_names', content_rowid='id', tokenize='trigram')`,
+      `CREATE TRIGGER server_names_fts_insert AFTER INSERT ON server_names BEGIN
+         INSERT INTO server_names_fts (rowid, server_name) VALUES (new.id, new.server_name);
+       END`,
+      `CREATE TRIGGER server_names_fts_delete AFTER DELETE ON server_names BEGIN
+         INSERT INTO server_names_fts (server_names_fts, rowid, server_name) VALUES ('delete', old.id, old.server_name);
+       END`,
+      `INSERT INTO server_names (server_name) SELECT DISTINCT server_name FROM servers`,
+      // Bumped by every registry write, so readers (and other processes) can tell when cached answers went stale.
+      `CREATE TABLE registry_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL)`,
+      `INSERT INTO registry_state (id, generation) VALUES (1, 0)`,
+    ],
+  },
 ];
