@@ -38,6 +38,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
       async (scope) => {
         await scope.register(registryRoutes, {
           service: wharf.registry,
+          cache: wharf.registryCache,
           authenticator: wharf.authenticator,
           apiVersion,
           githubClientId: wharf.config.githubClientId,

@@ -9,6 +9,7 @@ import type { Logger } from './platform/observability/logger.js';
 import { openDatabase } from './platform/storage/database.js';
 import type { Database } from './platform/storage/database.js';
 import { createPackageVerifier } from './registry/ownership/index.js';
+import { RegistryReadCache } from './registry/read-cache.js';
 import { RegistryService } from './registry/service.js';
 import type { PackageVerifier } from './registry/service.js';
 import { RegistryStore } from './registry/store.js';
@@ -19,6 +20,7 @@ export interface Wharf {
   logger: Logger;
   database: Database;
   registry: RegistryService;
+  registryCache: RegistryReadCache;
   tokens: RegistryTokens;
   authenticator: Authenticator;
   close(): Promise<void>;
@@ -40,6 +42,9 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   const verifier =
     overrides.packageVerifier ?? createPackageVerifier({ enabled: config.packageValidation, client: outbound });
   const registry = new RegistryService(new RegistryStore(database), verifier, clock);
+  const registryCache = new RegistryReadCache({ readGeneration: () => registry.generation() });
+  registry.onWrite(() => registryCache.invalidate());
+  await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
   const authenticator = new Authenticator(tokens, config.adminToken);
   return {
@@ -47,8 +52,13 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     logger,
     database,
     registry,
+    registryCache,
     tokens,
     authenticator,
-    close: () => database.close(),
+    async close() {
+      registryCache.stop();
+      await outbound.close();
+      await database.close();
+    },
   };
 }

@@ -6,6 +6,7 @@ import { badRequest } from '../platform/errors.js';
 import { SERVER_JSON_BODY } from '../platform/http/validation.js';
 import { SERVER_STATUSES } from './model.js';
 import type { ListFilter } from './model.js';
+import type { RegistryReadCache } from './read-cache.js';
 import type { RegistryService } from './service.js';
 import { serverJsonSchema } from './validation/index.js';
 import type { ServerJSON } from './validation/index.js';
@@ -13,6 +14,7 @@ import { serverListJson, serverResponseJson, statusUpdateJson, versionListJson }
 
 export interface RegistryRoutesOptions {
   service: RegistryService;
+  cache: RegistryReadCache;
   authenticator: Authenticator;
   /** `v0` or `v0.1`: suffixes operation ids, as the official OpenAPI does. */
   apiVersion: string;
@@ -60,13 +62,28 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
   const auth = requireAuth(options.authenticator);
   const op = (name: string) => `${name}-${apiVersion}`;
   const json = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body);
+  // Reads are answered from the cache (dropped on every write) with an ETag, so clients and CDNs can revalidate.
+  const cachedJson = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    compute: () => Promise<string>,
+  ) => {
+    const { body, etag } = await options.cache.get(key, compute);
+    reply.header('etag', etag);
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return json(reply, body);
+  };
 
   app.get<{ Querystring: ListQuery }>(
     '/servers',
     { schema: { operationId: op('list-servers'), tags: ['servers'], querystring: listQuery } },
     async (request, reply) => {
-      const page = await service.list(listFilter(request));
-      return json(reply, serverListJson(page.servers, page.nextCursor));
+      const filter = listFilter(request);
+      return cachedJson(request, reply, `list ${JSON.stringify(filter)}`, async () => {
+        const page = await service.list(filter);
+        return serverListJson(page.servers, page.nextCursor);
+      });
     },
   );
 
@@ -82,7 +99,10 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     },
     async (request, reply) => {
       const name = decodeName(request.params.serverName);
-      return json(reply, versionListJson(await service.versions(name, request.query.include_deleted)));
+      const includeDeleted = request.query.include_deleted;
+      return cachedJson(request, reply, `versions ${JSON.stringify([name, includeDeleted])}`, async () =>
+        versionListJson(await service.versions(name, includeDeleted)),
+      );
     },
   );
 
@@ -98,7 +118,10 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     },
     async (request, reply) => {
       const { name, version } = decodeNameAndVersion(request.params);
-      return json(reply, serverResponseJson(await service.get(name, version, request.query.include_deleted)));
+      const includeDeleted = request.query.include_deleted;
+      return cachedJson(request, reply, `get ${JSON.stringify([name, version, includeDeleted])}`, async () =>
+        serverResponseJson(await service.get(name, version, includeDeleted)),
+      );
     },
   );
 

@@ -28,11 +28,32 @@ export interface ListPage {
 
 /** The registry's rules: who may publish what, which version is latest, what a status change means. */
 export class RegistryService {
+  private readonly writeListeners: (() => void)[] = [];
+
   constructor(
     private readonly store: RegistryStore,
     private readonly verifier: PackageVerifier,
     private readonly clock: Clock,
   ) {}
+
+  /** Registers a callback run after every committed write (e.g. to drop cached reads). */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  /** Changes whenever registry data changes, in this process or another one sharing the database. */
+  generation(): Promise<number> {
+    return this.store.generation();
+  }
+
+  private async write<T>(serverName: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {
+    try {
+      return await this.store.writeTransaction(serverName, work);
+    } finally {
+      // Also after a failure: a rolled-back write changed nothing, but dropping the cache is harmless.
+      for (const listener of this.writeListeners) listener();
+    }
+  }
 
   async list(filter: ListFilter): Promise<ListPage> {
     // One extra row tells whether another page exists, so the last page carries no cursor
@@ -70,7 +91,7 @@ export class RegistryService {
     await this.assertPublishable(server, 'Failed to publish server');
     const document = canonicalJson(server);
     const remoteUrls = remoteUrlsOf(server);
-    return this.store.writeTransaction(server.name, async (store) => {
+    return this.write(server.name, async (store) => {
       const fail = (reason: string) => badRequest('Failed to publish server', causes(reason));
       const conflict = await store.findRemoteUrlOwner(remoteUrls, server.name);
       if (conflict) throw fail(`remote URL ${conflict.url} is already used by server ${conflict.serverName}`);
@@ -113,7 +134,7 @@ export class RegistryService {
     await this.assertPublishable(server, 'Failed to edit server');
     const document = canonicalJson(server);
     const remoteUrls = remoteUrlsOf(server);
-    return this.store.writeTransaction(name, async (store) => {
+    return this.write(name, async (store) => {
       const conflict = await store.findRemoteUrlOwner(remoteUrls, name);
       if (conflict) {
         throw badRequest(
@@ -136,7 +157,7 @@ export class RegistryService {
   ): Promise<ServerVersion> {
     this.assertMayChangeStatus(name, principal);
     const message = this.statusMessageFor(change);
-    return this.store.writeTransaction(name, async (store) => {
+    return this.write(name, async (store) => {
       const current = await store.find(name, version, true);
       if (!current) throw notFound('Server version not found');
       if (current.status === change.status && current.statusMessage === message) {
@@ -155,7 +176,7 @@ export class RegistryService {
   async setServerStatus(name: string, change: StatusChange, principal: Principal): Promise<ServerVersion[]> {
     this.assertMayChangeStatus(name, principal);
     const message = this.statusMessageFor(change);
-    return this.store.writeTransaction(name, async (store) => {
+    return this.write(name, async (store) => {
       const versions = await store.versions(name, true);
       if (versions.length === 0) throw notFound('Server not found');
       const changing = versions.filter((v) => v.status !== change.status || v.statusMessage !== message);
@@ -179,7 +200,7 @@ export class RegistryService {
     if (!hasPermission(principal.permissions, 'admin', name)) {
       throw forbidden('Only administrators can permanently delete a server version');
     }
-    await this.store.writeTransaction(name, async (store) => {
+    await this.write(name, async (store) => {
       if (!(await store.delete(name, version))) throw notFound('Server version not found');
       await this.recalculateLatest(store, name, this.clock.now());
     });

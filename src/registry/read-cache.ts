@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+
+export interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+export interface ReadCacheOptions {
+  /** Reads the registry generation from the database (changes with every write, in any process). */
+  readGeneration: () => Promise<number>;
+  /** How often to look for writes made by other processes or replicas. */
+  pollIntervalMs?: number;
+  /** Upper bound on the bytes of cached bodies. */
+  maxBytes?: number;
+}
+
+/**
+ * Serialised answers of the hot read endpoints, kept until the registry changes. Writes in this process
+ * invalidate at once; writes elsewhere (another replica, `wharf import`) are seen within one poll interval.
+ */
+export class RegistryReadCache {
+  private readonly entries = new Map<string, CachedBody>();
+  private bytes = 0;
+  private epoch = 0;
+  private generation: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly maxBytes: number;
+
+  constructor(private readonly options: ReadCacheOptions) {
+    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** Learns the current generation, then polls for changes. */
+  async start(): Promise<void> {
+    if (this.timer) return;
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Called after every local write. */
+  invalidate(): void {
+    this.epoch += 1;
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
+  async get(key: string, compute: () => Promise<string>): Promise<CachedBody> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Refresh recency: Map iteration order is insertion order, so the oldest entry is evicted first.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const epoch = this.epoch;
+    const body = await compute();
+    const entry = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    // A write that landed while computing may or may not be in `body`: answer it, but don't keep it.
+    if (epoch === this.epoch && body.length <= this.maxBytes / 4) this.remember(key, entry);
+    return entry;
+  }
+
+  private remember(key: string, entry: CachedBody): void {
+    this.entries.set(key, entry);
+    this.bytes += entry.body.length;
+    for (const [oldKey, old] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldKey);
+      this.bytes -= old.body.length;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const generation = await this.options.readGeneration();
+      // An unknown previous generation (a failed first poll) counts as a change.
+      if (generation !== this.generation) this.invalidate();
+      this.generation = generation;
+    } catch {
+      // The database is unreachable: keep serving what is known; /ready reports the outage.
+    }
+  }
+}
