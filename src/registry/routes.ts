@@ -61,7 +61,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
   const { service, apiVersion } = options;
   const auth = requireAuth(options.authenticator);
   const op = (name: string) => `${name}-${apiVersion}`;
-  const json = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body);
+  const json = (reply: FastifyReply, body: string | Buffer) => reply.type('application/json; charset=utf-8').send(body);
   // Reads are answered from the cache (dropped on every write) with an ETag, so clients and CDNs can revalidate.
   const cachedJson = async (
     request: FastifyRequest,
