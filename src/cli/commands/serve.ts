@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { buildApp } from '../../app.js';
 import { describeDatabase, loadConfig } from '../../config/config.js';
-import { createLogger } from '../../platform/observability/logger.js';
+import { createLogger, flushLogger } from '../../platform/observability/logger.js';
 import { createWharf } from '../../wharf.js';
 import { withConfigFlags } from '../config-flags.js';
 
@@ -34,6 +34,7 @@ export function serveCommand(): Command {
       force.unref();
       await app.close();
       await wharf.close();
+      flushLogger(logger);
       process.exit(0);
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
