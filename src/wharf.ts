@@ -42,7 +42,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   const verifier =
     overrides.packageVerifier ?? createPackageVerifier({ enabled: config.packageValidation, client: outbound });
   const registry = new RegistryService(new RegistryStore(database), verifier, clock);
-  const registryCache = new RegistryReadCache({ readGeneration: () => registry.generation() });
+  const registryCache = new RegistryReadCache({
+    readGeneration: () => registry.generation(),
+    enabled: config.registryCache,
+  });
   registry.onWrite(() => registryCache.invalidate());
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);

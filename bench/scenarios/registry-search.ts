@@ -130,7 +130,8 @@ export const registrySearch: Scenario = {
     const work = copyDataDir(dataset, 'registry-search');
     let wharf: WharfProcess | undefined;
     try {
-      wharf = await startWharf({ dataDir: work.dir, label: SCENARIO_LABEL });
+      // The read cache would answer repeated terms from memory; this scenario measures the query path itself.
+      wharf = await startWharf({ dataDir: work.dir, label: SCENARIO_LABEL, env: { WHARF_REGISTRY_CACHE: 'false' } });
       ctx.log(`Wharf ready at ${wharf.baseUrl} (pid ${wharf.pid})`);
 
       // Check every term once, and that results are plausible (a substring match on the name at least).

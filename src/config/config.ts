@@ -19,6 +19,8 @@ export interface WharfConfig {
   jwtPrivateKey: string | undefined;
   jwtTtlSeconds: number;
   packageValidation: boolean;
+  /** Keep serialised registry reads until the registry changes (off only to measure or debug the query path). */
+  registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
 }
@@ -77,6 +79,7 @@ const schema = z.object({
   ),
   jwtTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(30).max(86_400),
   packageValidation: bool('WHARF_PACKAGE_VALIDATION'),
+  registryCache: bool('WHARF_REGISTRY_CACHE'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
 });
@@ -94,6 +97,7 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   jwtPrivateKey: 'WHARF_JWT_PRIVATE_KEY',
   jwtTtlSeconds: 'WHARF_JWT_TTL_SECONDS',
   packageValidation: 'WHARF_PACKAGE_VALIDATION',
+  registryCache: 'WHARF_REGISTRY_CACHE',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
 };
@@ -111,6 +115,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jwtPrivateKey: env.WHARF_JWT_PRIVATE_KEY,
     jwtTtlSeconds: env.WHARF_JWT_TTL_SECONDS ?? 300,
     packageValidation: env.WHARF_PACKAGE_VALIDATION ?? false,
+    registryCache: env.WHARF_REGISTRY_CACHE ?? true,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
   };
@@ -145,6 +150,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jwtPrivateKey: c.jwtPrivateKey,
     jwtTtlSeconds: c.jwtTtlSeconds,
     packageValidation: c.packageValidation,
+    registryCache: c.registryCache,
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
   };

@@ -13,6 +13,8 @@ export interface ReadCacheOptions {
   pollIntervalMs?: number;
   /** Upper bound on the bytes of cached bodies. */
   maxBytes?: number;
+  /** When false every read is computed afresh (ETags are still sent). */
+  enabled?: boolean;
 }
 
 /**
@@ -63,7 +65,8 @@ export class RegistryReadCache {
     const body = Buffer.from(await compute());
     const entry = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
     // A write that landed while computing may or may not be in `body`: answer it, but don't keep it.
-    if (epoch === this.epoch && body.length <= this.maxBytes / 4) this.remember(key, entry);
+    const keep = this.options.enabled !== false && epoch === this.epoch && body.length <= this.maxBytes / 4;
+    if (keep) this.remember(key, entry);
     return entry;
   }
 
