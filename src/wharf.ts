@@ -40,7 +40,12 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     timeoutMs: 10_000,
   });
   const verifier =
-    overrides.packageVerifier ?? createPackageVerifier({ enabled: config.packageValidation, client: outbound });
+    overrides.packageVerifier ??
+    createPackageVerifier({
+      enabled: config.packageValidation,
+      client: outbound,
+      baseUrls: config.packageRegistries,
+    });
   const registry = new RegistryService(new RegistryStore(database), verifier, clock);
   const registryCache = new RegistryReadCache({
     readGeneration: () => registry.generation(),

@@ -19,6 +19,8 @@ export interface WharfConfig {
   jwtPrivateKey: string | undefined;
   jwtTtlSeconds: number;
   packageValidation: boolean;
+  /** Package registry base URLs for ownership checks; unset ones default to the official public registries. */
+  packageRegistries: { npm?: string; pypi?: string; nuget?: string; cargo?: string };
   /** Keep serialised registry reads until the registry changes (off only to measure or debug the query path). */
   registryCache: boolean;
   logLevel: string;
@@ -54,6 +56,11 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const optionalUrl = optionalText.refine(
+  (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+  'must be an http(s) URL',
+);
+
 const schema = z.object({
   host: z.string().min(1, 'must not be empty'),
   port: z.coerce
@@ -80,6 +87,10 @@ const schema = z.object({
   jwtTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(30).max(86_400),
   packageValidation: bool('WHARF_PACKAGE_VALIDATION'),
   registryCache: bool('WHARF_REGISTRY_CACHE'),
+  npmRegistryUrl: optionalUrl,
+  pypiUrl: optionalUrl,
+  nugetUrl: optionalUrl,
+  cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
 });
@@ -98,6 +109,10 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   jwtTtlSeconds: 'WHARF_JWT_TTL_SECONDS',
   packageValidation: 'WHARF_PACKAGE_VALIDATION',
   registryCache: 'WHARF_REGISTRY_CACHE',
+  npmRegistryUrl: 'WHARF_NPM_REGISTRY_URL',
+  pypiUrl: 'WHARF_PYPI_URL',
+  nugetUrl: 'WHARF_NUGET_URL',
+  cargoUrl: 'WHARF_CARGO_URL',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
 };
@@ -116,6 +131,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jwtTtlSeconds: env.WHARF_JWT_TTL_SECONDS ?? 300,
     packageValidation: env.WHARF_PACKAGE_VALIDATION ?? false,
     registryCache: env.WHARF_REGISTRY_CACHE ?? true,
+    npmRegistryUrl: env.WHARF_NPM_REGISTRY_URL,
+    pypiUrl: env.WHARF_PYPI_URL,
+    nugetUrl: env.WHARF_NUGET_URL,
+    cargoUrl: env.WHARF_CARGO_URL,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
   };
@@ -151,6 +170,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jwtTtlSeconds: c.jwtTtlSeconds,
     packageValidation: c.packageValidation,
     registryCache: c.registryCache,
+    packageRegistries: Object.fromEntries(
+      Object.entries({ npm: c.npmRegistryUrl, pypi: c.pypiUrl, nuget: c.nugetUrl, cargo: c.cargoUrl }).filter(
+        ([, url]) => url !== undefined,
+      ),
+    ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
   };

@@ -15,6 +15,17 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
+  it('reads package registry base URLs for ownership checks', () => {
+    const config = loadConfig(
+      {},
+      { WHARF_NPM_REGISTRY_URL: 'http://127.0.0.1:4873', WHARF_CARGO_URL: 'https://crates.example' },
+    );
+    expect(config.packageRegistries).toEqual({ npm: 'http://127.0.0.1:4873', cargo: 'https://crates.example' });
+    expect(() => loadConfig({}, { WHARF_PYPI_URL: 'ftp://x' })).toThrow(
+      'WHARF_PYPI_URL = "ftp://x": must be an http(s) URL',
+    );
+  });
+
   it('prefers flags over environment variables', () => {
     const config = loadConfig({ port: '9000', host: '0.0.0.0' }, { WHARF_PORT: '7000', WHARF_HOST: '::1' });
     expect(config.port).toBe(9000);
