@@ -47,12 +47,10 @@ export class RegistryService {
   }
 
   private async write<T>(serverName: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {
-    try {
-      return await this.store.writeTransaction(serverName, work);
-    } finally {
-      // Also after a failure: a rolled-back write changed nothing, but dropping the cache is harmless.
-      for (const listener of this.writeListeners) listener();
-    }
+    const result = await this.store.writeTransaction(serverName, work);
+    // Only after a commit: a rejected write (a duplicate, a conflict) rolled back and changed nothing.
+    for (const listener of this.writeListeners) listener();
+    return result;
   }
 
   async list(filter: ListFilter): Promise<ListPage> {
