@@ -99,11 +99,38 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
   return {
     url,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGINT');
-        await new Promise((r) => child.once('exit', r));
+      // Signal the postmaster itself: when it runs under runuser, runuser does not forward signals.
+      const postmasterPid = readPostmasterPid(dataDir);
+      const exited = child.exitCode === null ? new Promise((r) => child.once('exit', r)) : Promise.resolve();
+      signal(postmasterPid ?? child.pid, 'SIGINT'); // fast shutdown: disconnects lingering clients
+      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!stopped) {
+        signal(postmasterPid, 'SIGKILL');
+        signal(child.pid, 'SIGKILL');
       }
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function readPostmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function signal(pid: number | undefined, name: NodeJS.Signals) {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
