@@ -1,5 +1,9 @@
-/** Registry permissions: an action on a name pattern, exactly as carried in the registry JWT. */
-export type Action = 'publish' | 'edit' | 'admin';
+/**
+ * Permissions: an action on a name pattern, exactly as carried in the registry JWT. The registry
+ * actions match the official registry; the context roles apply to context namespace patterns.
+ * `admin` on a pattern implies every other action on it.
+ */
+export type Action = 'publish' | 'edit' | 'admin' | 'context_reader' | 'context_writer';
 
 export interface Permission {
   action: Action;
@@ -17,7 +21,7 @@ export function matchesPattern(pattern: string, resource: string): boolean {
 }
 
 export function hasPermission(permissions: readonly Permission[], action: Action, resource: string): boolean {
-  return permissions.some((p) => p.action === action && matchesPattern(p.resource, resource));
+  return permissions.some((p) => (p.action === action || p.action === 'admin') && matchesPattern(p.resource, resource));
 }
 
 /** The official 403 wording for a publish without a matching pattern, which lists what the caller may do. */

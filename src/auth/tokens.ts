@@ -53,7 +53,10 @@ export class RegistryTokens {
       authMethod: String(payload.auth_method ?? ''),
       authMethodSub: String(payload.auth_method_sub ?? ''),
       permissions: permissions.filter(
-        (p) => p && typeof p.resource === 'string' && ['publish', 'edit', 'admin'].includes(p.action),
+        (p) =>
+          p &&
+          typeof p.resource === 'string' &&
+          ['publish', 'edit', 'admin', 'context_reader', 'context_writer'].includes(p.action),
       ),
     };
   }
