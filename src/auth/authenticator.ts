@@ -8,6 +8,8 @@ export interface Principal {
   authMethod: string;
   subject: string;
   permissions: Permission[];
+  /** Set when the caller used an API key. */
+  keyId?: string | undefined;
 }
 
 const ADMIN_PERMISSIONS: Permission[] = [
