@@ -37,8 +37,7 @@ export class RemoteKeySet {
 
   /** The `getKey` function for jose's `jwtVerify`. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    const fresh = this.keys && this.now() - this.keys.fetchedAt < this.maxAgeMs;
-    const set = fresh && this.keys ? this.keys.set : await this.refresh();
+    const set = await this.current();
     try {
       return await set(header, token);
     } catch (error) {
@@ -47,6 +46,19 @@ export class RemoteKeySet {
       return (await this.refresh())(header, token);
     }
   };
+
+  /** Cached keys while fresh; after that a refetch, falling back to the old keys while the issuer is unreachable. */
+  private async current(): Promise<JWTVerifyGetKey> {
+    const keys = this.keys;
+    if (keys && this.now() - keys.fetchedAt < this.maxAgeMs) return keys.set;
+    if (keys && this.now() - this.lastFetchAt < this.cooldownMs) return keys.set;
+    try {
+      return await this.refresh();
+    } catch (error) {
+      if (keys) return keys.set;
+      throw error;
+    }
+  }
 
   private refresh(): Promise<JWTVerifyGetKey> {
     this.inflight ??= this.download().finally(() => {

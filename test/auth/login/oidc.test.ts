@@ -132,6 +132,14 @@ describe('auth/oidc (generic OIDC with claim rules)', () => {
     const later = await issuer.sign(claims, { audience: 'wharf', expiresIn: 3600 });
     expect((await app.post('/v0/auth/oidc', { oidc_token: later })).statusCode).toBe(200);
     expect(issuer.jwksFetches).toBe(afterRotation + 1);
+
+    // An issuer outage after the cache expires keeps known keys working instead of locking everyone out.
+    issuer.jwksDown = true;
+    clockMs += 11 * 60_000;
+    const during = await issuer.sign(claims, { audience: 'wharf', expiresIn: 3600 });
+    expect((await app.post('/v0/auth/oidc', { oidc_token: during })).statusCode).toBe(200);
+    expect(issuer.jwksFetches).toBe(afterRotation + 2);
+    issuer.jwksDown = false;
   });
 
   it('is not mounted when WHARF_OIDC_ISSUER is not set (the official 404)', async () => {

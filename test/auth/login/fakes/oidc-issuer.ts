@@ -17,6 +17,8 @@ export class FakeOidcIssuer extends FakeHttpServer {
   private keys: SigningKey[] = [];
   private published: JWK[] = [];
   jwksFetches = 0;
+  /** Simulates an outage of the key endpoint. */
+  jwksDown = false;
 
   constructor(private readonly alg: 'RS256' | 'ES256' = 'RS256') {
     super();
@@ -31,6 +33,7 @@ export class FakeOidcIssuer extends FakeHttpServer {
       }
       if (path === '/keys' || path === '/.well-known/jwks') {
         this.jwksFetches += 1;
+        if (this.jwksDown) return sendJson(res, 503, {});
         return sendJson(res, 200, { keys: this.published });
       }
       return sendJson(res, 404, {});
