@@ -31,10 +31,8 @@ export function loginCommand(): Command {
     .addOption(registryOption())
     .option('--token <token>', 'GitHub access token (e.g. "$(gh auth token)")')
     .action(async (flags: RegistryFlag & { token?: string }) => {
-      const token = flags.token ?? process.env.GITHUB_TOKEN ?? process.env.MCP_GITHUB_TOKEN;
-      if (!token) {
-        throw new Error('a GitHub token is required: pass --token "$(gh auth token)" or set GITHUB_TOKEN');
-      }
+      const token =
+        flags.token || process.env.GITHUB_TOKEN || process.env.MCP_GITHUB_TOKEN || (await deviceFlow(flags.registry));
       await exchange(flags.registry, 'github-at', { github_token: token });
     });
 
@@ -146,6 +144,64 @@ function decodeClaims(token: string): {
     >;
   } catch {
     return {};
+  }
+}
+
+/**
+ * GitHub's device flow, for interactive logins without a token at hand. The OAuth client id comes from
+ * `WHARF_GITHUB_CLIENT_ID`, else from the registry's `/v0/health` (`github_client_id`), as the official CLI reads it.
+ * Org namespaces need an OAuth App (GitHub App user tokens ignore the `read:org` scope).
+ */
+async function deviceFlow(registry: string): Promise<string> {
+  const clientId = process.env.WHARF_GITHUB_CLIENT_ID || (await registryClientId(registry));
+  if (!clientId) {
+    throw new Error(
+      'a GitHub token is required: pass --token "$(gh auth token)" or set GITHUB_TOKEN ' +
+        '(interactive login needs WHARF_GITHUB_CLIENT_ID, an OAuth App client id)',
+    );
+  }
+  const github = (process.env.WHARF_GITHUB_URL || 'https://github.com').replace(/\/+$/, '');
+  const post = async (path: string, form: Record<string, string>) => {
+    const response = await fetch(`${github}${path}`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    if (response.status !== 200) throw new Error(`${github}${path} answered ${response.status}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const code = await post('/login/device/code', { client_id: clientId, scope: 'read:org read:user' });
+  if (typeof code.device_code !== 'string') throw new Error('GitHub did not return a device code');
+  process.stdout.write(
+    `To authenticate, open ${String(code.verification_uri)} and enter the code: ${String(code.user_code)}\n`,
+  );
+  let intervalMs = (typeof code.interval === 'number' ? code.interval : 5) * 1000;
+  const deadline = Date.now() + (typeof code.expires_in === 'number' ? code.expires_in : 900) * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const answer = await post('/login/oauth/access_token', {
+      client_id: clientId,
+      device_code: code.device_code,
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    });
+    if (typeof answer.access_token === 'string') return answer.access_token;
+    if (answer.error === 'authorization_pending') continue;
+    if (answer.error === 'slow_down') {
+      intervalMs += 5000;
+      continue;
+    }
+    throw new Error(`GitHub device login failed: ${String(answer.error_description ?? answer.error ?? 'no token')}`);
+  }
+  throw new Error('GitHub device login timed out');
+}
+
+async function registryClientId(registry: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${registry.replace(/\/+$/, '')}/v0/health`);
+    const id = ((await response.json()) as { github_client_id?: unknown }).github_client_id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
 

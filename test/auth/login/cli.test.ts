@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverJson } from '../../support/app.js';
 import { runWharf } from '../../support/process.js';
 import { FakeDnsServer } from './fakes/dns-server.js';
+import { FAKE_CLIENT_ID, FakeGitHub } from './fakes/github.js';
 import { FakeHttpServer, sendJson } from './fakes/http-server.js';
 import { FakeOidcIssuer } from './fakes/oidc-issuer.js';
 import { createLoginApp } from './support.js';
@@ -20,22 +21,25 @@ describe('wharf keygen / login / logout', { timeout: 120_000 }, () => {
   const dns = new FakeDnsServer();
   const wellKnown = new FakeHttpServer();
   const issuer = new FakeOidcIssuer('RS256');
+  const github = new FakeGitHub();
   let app: LoginTestApp;
   let registry: string;
 
   beforeAll(async () => {
-    await Promise.all([dns.start(), wellKnown.start(), issuer.start()]);
+    await Promise.all([dns.start(), wellKnown.start(), issuer.start(), github.start()]);
     app = await createLoginApp({
       WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
       WHARF_DNS_RESOLVER: dns.address,
       WHARF_HTTP_AUTH_URL_TEMPLATE: `http://{domain}:${wellKnown.port}/.well-known/mcp-registry-auth`,
       WHARF_GITHUB_OIDC_ISSUER: issuer.url,
+      WHARF_GITHUB_API_URL: github.url,
+      WHARF_GITHUB_CLIENT_ID: FAKE_CLIENT_ID,
     });
     registry = await app.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await app?.close();
-    await Promise.all([dns.stop(), wellKnown.stop(), issuer.stop()]);
+    await Promise.all([dns.stop(), wellKnown.stop(), issuer.stop(), github.stop()]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -146,6 +150,21 @@ describe('wharf keygen / login / logout', { timeout: 120_000 }, () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  it('logs in with the GitHub device flow, taking the client id from the registry /v0/health', async () => {
+    github.tokens.set('gho_device', { login: 'octocat', memberships: [{ org: 'acme', role: 'admin' }] });
+    const login = await runWharf(['login', 'github', '--registry', registry], {
+      ...env,
+      GITHUB_TOKEN: '',
+      MCP_GITHUB_TOKEN: '',
+      WHARF_GITHUB_URL: github.url,
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain('enter the code: ABCD-1234');
+    expect(login.stdout).toContain('with github-at as octocat');
+    expect(login.stdout).toContain('may publish io.github.acme/*');
+    expect(github.devicePolls).toBe(2);
   });
 
   it('posts {"key"} to /v0/auth/key for API keys, and fails clearly without writing a token', async () => {

@@ -7,13 +7,38 @@ export interface FakeGitHubUser {
   orgsForbidden?: 'scope' | 'rate-limit' | 'sso';
 }
 
-/** A fake GitHub REST API: `GET /user` and `GET /user/memberships/orgs` (paged), keyed by bearer token. */
+export const FAKE_CLIENT_ID = 'Iv1.wharf-test';
+
+/**
+ * A fake GitHub: REST `GET /user` and `GET /user/memberships/orgs` (paged), keyed by bearer token, and the OAuth
+ * device flow (`/login/device/code`, `/login/oauth/access_token`).
+ */
 export class FakeGitHub extends FakeHttpServer {
   readonly tokens = new Map<string, FakeGitHubUser>();
+  /** What the device flow hands out once approved. */
+  deviceToken = 'gho_device';
+  devicePolls = 0;
 
   constructor() {
     super();
-    this.handle = (req, res) => {
+    this.handle = (req, res, body) => {
+      if (req.url === '/login/device/code') {
+        const form = new URLSearchParams(body);
+        if (form.get('client_id') !== FAKE_CLIENT_ID) return sendJson(res, 400, { error: 'bad_client' });
+        return sendJson(res, 200, {
+          device_code: 'dev-123',
+          user_code: 'ABCD-1234',
+          verification_uri: `${this.url}/login/device`,
+          interval: 0,
+          expires_in: 60,
+        });
+      }
+      if (req.url === '/login/oauth/access_token') {
+        // Pending once, as when the user has not approved yet, then the token.
+        this.devicePolls += 1;
+        if (this.devicePolls === 1) return sendJson(res, 200, { error: 'authorization_pending' });
+        return sendJson(res, 200, { access_token: this.deviceToken, token_type: 'bearer' });
+      }
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const user = token ? this.tokens.get(token) : undefined;
       if (!user) return sendJson(res, 401, { message: 'Bad credentials' });
