@@ -106,16 +106,15 @@ export class DomainProofLogin {
     try {
       records = await this.options.lookupTxt(domain, DNS_TIMEOUT_MS);
     } catch (error) {
+      // An apex without any TXT record is the classic symptom of a record put under a selector: say so when it is.
+      const absent = ['ENODATA', 'ENOTFOUND'].includes((error as NodeJS.ErrnoException).code ?? '');
+      const misplaced = absent ? await this.findMisplacedSelector(domain) : undefined;
+      if (misplaced) throw new Error(misplacedMessage(domain, misplaced), { cause: error });
       throw new Error(`failed to lookup DNS TXT records: ${dnsFailure(error)}`, { cause: error });
     }
     if (!records.some((r) => r.includes('v=MCPv1'))) {
       const misplaced = await this.findMisplacedSelector(domain);
-      if (misplaced) {
-        throw new Error(
-          `no MCPv1 TXT record at ${JSON.stringify(domain)}, but one was found at ${JSON.stringify(misplaced)} — ` +
-            'MCP DNS auth requires the record at the apex domain, not under a selector',
-        );
-      }
+      if (misplaced) throw new Error(misplacedMessage(domain, misplaced));
     }
     return records;
   }
@@ -151,6 +150,13 @@ export class DomainProofLogin {
     if (response.status !== 200) throw new Error(`HTTP ${response.status}: failed to fetch key from ${url}`);
     return response.text().trim();
   }
+}
+
+function misplacedMessage(domain: string, found: string): string {
+  return (
+    `no MCPv1 TXT record at ${JSON.stringify(domain)}, but one was found at ${JSON.stringify(found)} — ` +
+    'MCP DNS auth requires the record at the apex domain, not under a selector'
+  );
 }
 
 /** The official domain rule: ≤ 253 characters, at least one dot, no IP literal, letters/digits/hyphens per label. */

@@ -50,6 +50,8 @@ describe('DNS and HTTP domain proofs', () => {
     dns.set('rotated.example.com', { txt: [[proofRecord(old)], [proofRecord(older)]] });
     dns.set('selector.example.com', { txt: [['v=spf1 -all']] });
     dns.set('_mcp-auth.selector.example.com', { txt: [[proofRecord(ed)]] });
+    dns.set('apexless.example.com', { a: ['127.0.0.1'] });
+    dns.set('_mcp-registry.apexless.example.com', { txt: [[proofRecord(ed)]] });
     dns.set('broken.example.com', { txt: [['v=MCPv1; k=ed25519; p=AAAA']] });
     dns.set('empty.example.com', { txt: [['v=spf1 -all']] });
     app = await createLoginApp({
@@ -139,6 +141,14 @@ describe('DNS and HTTP domain proofs', () => {
       expect(res.json().errors[0].message).toBe(
         'failed to fetch keys: no MCPv1 TXT record at "selector.example.com", but one was found at ' +
           '"_mcp-auth.selector.example.com" — MCP DNS auth requires the record at the apex domain, not under a selector',
+      );
+    });
+
+    it('gives the same hint when the apex has no TXT record at all', async () => {
+      const res = await app.post('/v0/auth/dns', signed(ed, 'apexless.example.com'));
+      expect(res.statusCode).toBe(401);
+      expect(res.json().errors[0].message).toContain(
+        'but one was found at "_mcp-registry.apexless.example.com" — MCP DNS auth requires the record at the apex',
       );
     });
 
