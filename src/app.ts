@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { loginRoutes } from './auth/login/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
@@ -50,6 +51,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
           anonymousAuth: wharf.config.anonymousAuth,
           apiVersion,
         });
+        await scope.register(loginRoutes, { login: wharf.login, apiVersion });
       },
       { prefix: `/${apiVersion}` },
     );

@@ -1,4 +1,8 @@
+import type { AuditTrail } from './audit/trail.js';
+import { noAuditTrail } from './audit/trail.js';
 import { Authenticator } from './auth/authenticator.js';
+import { LoginService } from './auth/login/service.js';
+import type { LoginServiceOptions } from './auth/login/service.js';
 import { loadSigningKey } from './auth/signing-key.js';
 import { RegistryTokens } from './auth/tokens.js';
 import type { WharfConfig } from './config/config.js';
@@ -23,12 +27,17 @@ export interface Wharf {
   registryCache: RegistryReadCache;
   tokens: RegistryTokens;
   authenticator: Authenticator;
+  login: LoginService;
   close(): Promise<void>;
 }
 
 export interface WharfOverrides {
   clock?: Clock;
   packageVerifier?: PackageVerifier;
+  /** Where login attempts are recorded (default: nowhere). */
+  auditTrail?: AuditTrail;
+  /** Test seams for the login methods: wall clock, TXT lookups, address resolution. */
+  login?: Pick<LoginServiceOptions, 'now' | 'lookupTxt' | 'resolveAddress'>;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -55,6 +64,14 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
   const authenticator = new Authenticator(tokens, config.adminToken);
+  const login = new LoginService({
+    config: config.login,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    tokens,
+    audit: overrides.auditTrail ?? noAuditTrail,
+    logger,
+    ...overrides.login,
+  });
   return {
     config,
     logger,
@@ -63,9 +80,11 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     registryCache,
     tokens,
     authenticator,
+    login,
     async close() {
       registryCache.stop();
       await outbound.close();
+      await login.close();
       await database.close();
     },
   };

@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { buildInfo } from '../version.js';
 import { importCommand } from './commands/import.js';
+import { keygenCommand } from './commands/keygen.js';
+import { loginCommand } from './commands/login.js';
+import { logoutCommand } from './commands/logout.js';
 import { serveCommand } from './commands/serve.js';
 
 const program = new Command('wharf')
@@ -10,6 +13,9 @@ const program = new Command('wharf')
   .version(buildInfo.version)
   .addCommand(serveCommand())
   .addCommand(importCommand())
+  .addCommand(loginCommand())
+  .addCommand(logoutCommand())
+  .addCommand(keygenCommand())
   .exitOverride();
 
 try {

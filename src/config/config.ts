@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseOidcRules } from '../auth/login/oidc-rules.js';
+import type { OidcRule } from '../auth/login/oidc-rules.js';
 
 /**
  * One typed, validated configuration object, loaded once at start and passed explicitly.
@@ -25,6 +29,21 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** External identity sources for the token-exchange endpoints (`/v0(.1)/auth/*`). */
+  login: LoginConfig;
+}
+
+export interface LoginConfig {
+  githubApiUrl: string;
+  githubOidcIssuer: string;
+  /** Undefined disables `auth/github-oidc` (as the official registry does without an audience). */
+  githubOidcAudience: string | undefined;
+  /** `host:port` of the DNS server for TXT proofs and auth host names; undefined uses the system resolver. */
+  dnsResolver: string | undefined;
+  /** Where `auth/http` reads the proof; `{domain}` is replaced by the claimed domain. */
+  httpAuthUrlTemplate: string;
+  /** Generic OIDC (`auth/oidc`); undefined when `WHARF_OIDC_ISSUER` is not set. */
+  oidc: { issuer: string; audience: string; rules: OidcRule[] } | undefined;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -93,7 +112,55 @@ const schema = z.object({
   cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
+  githubApiUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'),
+  githubOidcIssuer: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'),
+  githubOidcAudience: optionalText,
+  dnsResolver: optionalText.refine(
+    (v) => v === undefined || dnsServer(v) !== undefined,
+    'must be the IP address of a DNS server, optionally with a port (1.1.1.1, 10.0.0.2:53, [::1]:5353)',
+  ),
+  httpAuthUrlTemplate: z
+    .string()
+    .regex(/^https?:\/\/\{domain\}[^\s]*$/, 'must be an http(s) URL starting with {domain} as its host'),
+  oidcIssuer: optionalUrl,
+  oidcAudience: optionalText,
+  oidcRules: optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    try {
+      return parseOidcRules(v);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+  oidcRulesFile: optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    let text: string;
+    try {
+      text = fs.readFileSync(v, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` });
+      return z.NEVER;
+    }
+    try {
+      return parseOidcRules(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `the file ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  }),
 });
+
+/** `host`, `host:port` or `[v6]:port` of a DNS server given by IP, as node's resolver needs; undefined if invalid. */
+export function dnsServer(value: string): string | undefined {
+  const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+  const v4 = /^([^:]+)(?::(\d{1,5}))?$/.exec(value);
+  const host = v6?.[1] ?? v4?.[1] ?? (net.isIPv6(value) ? value : undefined);
+  const port = v6?.[2] ?? v4?.[2];
+  if (host === undefined || !net.isIP(host)) return undefined;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return undefined;
+  return value;
+}
 
 /** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
 const settingNames: Record<keyof z.input<typeof schema>, string> = {
@@ -115,6 +182,15 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   cargoUrl: 'WHARF_CARGO_URL',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
+  githubApiUrl: 'WHARF_GITHUB_API_URL',
+  githubOidcIssuer: 'WHARF_GITHUB_OIDC_ISSUER',
+  githubOidcAudience: 'WHARF_GITHUB_OIDC_AUDIENCE',
+  dnsResolver: 'WHARF_DNS_RESOLVER',
+  httpAuthUrlTemplate: 'WHARF_HTTP_AUTH_URL_TEMPLATE',
+  oidcIssuer: 'WHARF_OIDC_ISSUER',
+  oidcAudience: 'WHARF_OIDC_AUDIENCE',
+  oidcRules: 'WHARF_OIDC_RULES',
+  oidcRulesFile: 'WHARF_OIDC_RULES_FILE',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -137,6 +213,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     cargoUrl: env.WHARF_CARGO_URL,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
+    githubApiUrl: (env.WHARF_GITHUB_API_URL || 'https://api.github.com').trim(),
+    githubOidcIssuer: (env.WHARF_GITHUB_OIDC_ISSUER || 'https://token.actions.githubusercontent.com').trim(),
+    // Set but empty disables GitHub Actions login, so `??` rather than `||`.
+    githubOidcAudience: env.WHARF_GITHUB_OIDC_AUDIENCE ?? 'mcp-registry',
+    dnsResolver: env.WHARF_DNS_RESOLVER,
+    httpAuthUrlTemplate: (env.WHARF_HTTP_AUTH_URL_TEMPLATE || 'https://{domain}/.well-known/mcp-registry-auth').trim(),
+    oidcIssuer: env.WHARF_OIDC_ISSUER,
+    oidcAudience: env.WHARF_OIDC_AUDIENCE,
+    oidcRules: env.WHARF_OIDC_RULES,
+    oidcRulesFile: env.WHARF_OIDC_RULES_FILE,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -148,6 +234,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const login = loginConfig(c);
   const dataDir = path.resolve(c.dataDir);
   let database: WharfConfig['database'];
   if (c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl)) {
@@ -177,6 +264,42 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
+    login,
+  };
+}
+
+function loginConfig(c: z.output<typeof schema>): LoginConfig {
+  const problems: string[] = [];
+  if (c.oidcRules !== undefined && c.oidcRulesFile !== undefined) {
+    problems.push('  WHARF_OIDC_RULES and WHARF_OIDC_RULES_FILE: set only one of them');
+  }
+  const rules = c.oidcRules ?? c.oidcRulesFile;
+  let oidc: LoginConfig['oidc'];
+  if (c.oidcIssuer !== undefined) {
+    if (c.oidcAudience === undefined) {
+      problems.push(
+        '  WHARF_OIDC_AUDIENCE: required with WHARF_OIDC_ISSUER (the client id your ID tokens are issued to)',
+      );
+    }
+    if (rules === undefined) {
+      problems.push(
+        '  WHARF_OIDC_RULES (or WHARF_OIDC_RULES_FILE): required with WHARF_OIDC_ISSUER, or no OIDC login could be granted anything',
+      );
+    }
+    if (c.oidcAudience !== undefined && rules !== undefined) {
+      oidc = { issuer: c.oidcIssuer.replace(/\/+$/, ''), audience: c.oidcAudience, rules };
+    }
+  } else if (c.oidcAudience !== undefined || rules !== undefined) {
+    problems.push('  WHARF_OIDC_ISSUER: required when WHARF_OIDC_AUDIENCE or WHARF_OIDC_RULES is set');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return {
+    githubApiUrl: c.githubApiUrl.replace(/\/+$/, ''),
+    githubOidcIssuer: c.githubOidcIssuer.replace(/\/+$/, ''),
+    githubOidcAudience: c.githubOidcAudience,
+    dnsResolver: c.dnsResolver,
+    httpAuthUrlTemplate: c.httpAuthUrlTemplate,
+    oidc,
   };
 }
 
