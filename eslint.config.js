@@ -30,4 +30,28 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // The SDK ships to clients: it may import server code for types only, never at runtime.
+    files: ['src/sdk/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              allowTypeImports: true,
+              message: 'the SDK may use server code for types only (import type)',
+            },
+            {
+              regex: '^(?!node:|\\.{1,2}/)',
+              allowTypeImports: true,
+              message: 'the SDK has no runtime dependencies beyond Node built-ins',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { buildInfo } from '../version.js';
@@ -7,19 +9,43 @@ import { keygenCommand } from './commands/keygen.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { serveCommand } from './commands/serve.js';
+import { doctorCommand } from './commands/doctor.js';
+import { initCommand } from './commands/init.js';
+import { listCommand, searchCommand } from './commands/list.js';
+import { publishCommand } from './commands/publish.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
 
-const program = new Command('wharf')
+export const program = new Command('wharf')
   .description('Wharf: a self-hosted control plane for Model Context Protocol servers')
   .version(buildInfo.version)
   .addCommand(serveCommand())
   .addCommand(importCommand())
+  .addCommand(initCommand())
+  .addCommand(validateCommand())
   .addCommand(loginCommand())
   .addCommand(logoutCommand())
   .addCommand(keygenCommand())
+  .addCommand(publishCommand())
+  .addCommand(statusCommand())
+  .addCommand(listCommand())
+  .addCommand(searchCommand())
+  .addCommand(showCommand())
+  .addCommand(doctorCommand())
   .exitOverride();
 
+// Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.
+const isEntryPoint = (() => {
+  try {
+    return fs.realpathSync(process.argv[1] ?? '') === fileURLToPath(import.meta.url);
+  } catch {
+    return true;
+  }
+})();
+
 try {
-  await program.parseAsync(process.argv);
+  if (isEntryPoint) await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   if (error instanceof ConfigError) {

@@ -11,7 +11,7 @@ export interface StoredToken {
   expires_at?: number | undefined;
 }
 
-export const DEFAULT_REGISTRY = 'http://127.0.0.1:8080';
+export { DEFAULT_REGISTRY_URL as DEFAULT_REGISTRY } from '../sdk/client.js';
 
 /** `WHARF_TOKEN_FILE`, else `$XDG_CONFIG_HOME/wharf/token.json`, else `~/.config/wharf/token.json`. */
 export function tokenFilePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,14 +28,6 @@ export function saveToken(stored: StoredToken, file = tokenFilePath()): string {
   fs.chmodSync(temp, 0o600);
   fs.renameSync(temp, file);
   return file;
-}
-
-export function readToken(file = tokenFilePath()): StoredToken | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredToken;
-  } catch {
-    return undefined;
-  }
 }
 
 /** True when a token file was removed. */

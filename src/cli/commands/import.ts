@@ -1,12 +1,7 @@
 import fs from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
-import { createOutboundClient } from '../../platform/net/index.js';
-import { createLogger } from '../../platform/observability/logger.js';
-import { fromDocument, fromRegistry, importServers } from '../../registry/importer.js';
 import type { ImportProgress } from '../../registry/importer.js';
-import { createWharf } from '../../wharf.js';
 import { withConfigFlags } from '../config-flags.js';
 
 export function importCommand(): Command {
@@ -22,6 +17,11 @@ export function importCommand(): Command {
       )
       .option('--json', 'print the summary as JSON'),
   ).action(async (source: string, flags) => {
+    // Loaded on use, so `wharf --help` and the client commands start without the whole server.
+    const { loadConfig } = await import('../../config/config.js');
+    const { createLogger } = await import('../../platform/observability/logger.js');
+    const { fromDocument, importServers } = await import('../../registry/importer.js');
+    const { createWharf } = await import('../../wharf.js');
     const config = loadConfig(flags);
     const wharf = await createWharf(config, createLogger('warn'));
     const bar = process.stderr.isTTY
@@ -70,6 +70,8 @@ export function importCommand(): Command {
 }
 
 async function remoteBatches(source: string, allowPrivateNetworks: boolean) {
+  const { createOutboundClient } = await import('../../platform/net/index.js');
+  const { fromDocument, fromRegistry } = await import('../../registry/importer.js');
   const client = createOutboundClient({ allowPrivateNetworks, userAgent: 'Wharf-Importer/1.0', timeoutMs: 30_000 });
   const fetchJson = async (url: string) => {
     const response = await client.fetch(url, { maxBytes: 64 * 1024 * 1024, headers: { accept: 'application/json' } });

@@ -1,8 +1,4 @@
 import { Command } from 'commander';
-import { buildApp } from '../../app.js';
-import { describeDatabase, loadConfig } from '../../config/config.js';
-import { createLogger, flushLogger } from '../../platform/observability/logger.js';
-import { createWharf } from '../../wharf.js';
 import { withConfigFlags } from '../config-flags.js';
 
 export function serveCommand(): Command {
@@ -13,6 +9,11 @@ export function serveCommand(): Command {
       .option('--port <port>', 'listen port (env WHARF_PORT, default 8080)')
       .option('--anonymous-auth', 'enable POST /v0(.1)/auth/none (env WHARF_AUTH_ANONYMOUS)'),
   ).action(async (flags) => {
+    // Loaded on use, so `wharf --help` and the client commands start without the whole server.
+    const { describeDatabase, loadConfig } = await import('../../config/config.js');
+    const { createLogger, flushLogger } = await import('../../platform/observability/logger.js');
+    const { createWharf } = await import('../../wharf.js');
+    const { buildApp } = await import('../../app.js');
     const config = loadConfig(flags);
     const logger = createLogger(config.logLevel);
     const wharf = await createWharf(config, logger);

@@ -65,7 +65,7 @@ export async function openDatabase(
 ): Promise<Database> {
   let database: Database;
   if (config.kind === 'sqlite') {
-    fs.mkdirSync(path.dirname(config.file), { recursive: true });
+    fs.mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
     const file = new SQLite(config.file);
     // WAL + NORMAL: a committed transaction is in the WAL file before the call returns, so it survives
     // kill -9 of the process; only an OS crash or power loss can lose the last commits.
