@@ -6,6 +6,7 @@ import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
 import { registryRoutes } from './registry/routes.js';
+import { mcpRoutes } from './mcp/routes.js';
 import { buildInfo } from './version.js';
 import type { Wharf } from './wharf.js';
 
@@ -33,6 +34,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes, { metrics, ready: () => wharf.database.ping() });
+  await app.register(mcpRoutes, { host: wharf.mcp, authenticator: wharf.authenticator });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {
