@@ -7,16 +7,24 @@ import { z } from 'zod';
  * annotations); converting a zod schema costs far more than the rest of such a request.
  */
 export function withCachedJsonSchema(schema: z.ZodType): StandardSchemaWithJSON {
-  const input = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
-  const output = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
+  const input = deepFreeze(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }));
+  const output = deepFreeze(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' }));
   const standard = schema['~standard'];
   return {
     '~standard': {
       version: 1,
       vendor: 'wharf',
       validate: (value: unknown) => standard.validate(value),
-      // Copies: the SDK may decorate what it receives.
-      jsonSchema: { input: () => structuredClone(input), output: () => structuredClone(output) },
+      // Shared and frozen: the SDK only reads them (a write would throw, since modules run in strict mode).
+      jsonSchema: { input: () => input, output: () => output },
     },
   } as StandardSchemaWithJSON;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
