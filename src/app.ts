@@ -6,7 +6,6 @@ import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
 import { registryRoutes } from './registry/routes.js';
-import { mcpRoutes } from './mcp/routes.js';
 import { buildInfo } from './version.js';
 import type { Wharf } from './wharf.js';
 
@@ -34,7 +33,14 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes, { metrics, ready: () => wharf.database.ping() });
-  await app.register(mcpRoutes, { host: wharf.mcp, authenticator: wharf.authenticator });
+  // Loaded on demand: the MCP SDK is large, and CLI commands other than `serve` never need it.
+  const [{ createMcpHost }, { mcpRoutes }] = await Promise.all([
+    import('./mcp/wharf-host.js'),
+    import('./mcp/routes.js'),
+  ]);
+  const mcp = createMcpHost(wharf);
+  app.decorate('mcp', mcp);
+  await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {

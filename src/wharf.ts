@@ -13,10 +13,6 @@ import { RegistryReadCache } from './registry/read-cache.js';
 import { RegistryService } from './registry/service.js';
 import type { PackageVerifier } from './registry/service.js';
 import { RegistryStore } from './registry/store.js';
-import { McpHost } from './mcp/host.js';
-import { LegacySessions, deriveSessionKey } from './mcp/sessions.js';
-import { registryMcpProvider } from './registry/mcp.js';
-import { buildInfo } from './version.js';
 
 /** Everything below the HTTP edge: database, stores, services. Shared by `serve`, `import` and tests. */
 export interface Wharf {
@@ -27,8 +23,6 @@ export interface Wharf {
   registryCache: RegistryReadCache;
   tokens: RegistryTokens;
   authenticator: Authenticator;
-  /** The `/mcp` endpoint's host; capabilities register their MCP tools and resources on it. */
-  mcp: McpHost;
   close(): Promise<void>;
 }
 
@@ -61,13 +55,6 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
   const authenticator = new Authenticator(tokens, config.adminToken);
-  const mcp = new McpHost({
-    serverInfo: { name: 'wharf', title: 'Wharf', version: buildInfo.version.replace(/^v/, '') },
-    instructions: MCP_INSTRUCTIONS,
-    sessions: new LegacySessions({ key: deriveSessionKey(config) }),
-    logger,
-  });
-  mcp.register(registryMcpProvider(registry));
   return {
     config,
     logger,
@@ -76,16 +63,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     registryCache,
     tokens,
     authenticator,
-    mcp,
     async close() {
-      await mcp.close();
       registryCache.stop();
       await outbound.close();
       await database.close();
     },
   };
 }
-
-const MCP_INSTRUCTIONS =
-  'Wharf: a registry of MCP servers. search_servers finds servers, get_server returns one server.json ' +
-  '(how to run or connect to it), list_versions shows its history; registry://servers/{name} reads server.json.';

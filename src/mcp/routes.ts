@@ -13,6 +13,13 @@ export interface McpRoutesOptions {
   path?: string;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The `/mcp` host (decorated by buildApp), for notifications such as `notifyToolsChanged`. */
+    mcp: McpHost;
+  }
+}
+
 /** Headers a browser client must be able to read (the Inspector's web UI, for one). */
 const EXPOSED = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, X-Request-Id';
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -24,6 +31,7 @@ const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
  */
 export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions): Promise<void> {
   const { host, authenticator } = options;
+  app.addHook('onClose', async () => host.close());
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) =>
     done(null, body),

@@ -101,7 +101,7 @@ describe('2025-11-25 sessions', () => {
 
     const reader = stream.body!.getReader();
     let received = '';
-    a.wharf.mcp.notifyToolsChanged();
+    a.app.mcp.notifyToolsChanged();
     while (!received.includes('list_changed')) {
       const { value, done } = await reader.read();
       if (done) break;
