@@ -3,7 +3,7 @@
  * against the equivalent REST request, `GET /v0.1/servers?search=<term>&version=latest&limit=30`, at 20 connections
  * on the same Wharf in the same run (interleaved rounds).
  *
- * Both sides cycle through the same search terms. The read cache is off, so both run the same registry query and
+ * Both sides cycle through the same search terms (registry-search's mix without its "common" class). The read cache is off, so both run the same registry query and
  * the ratio isolates what MCP costs on top: JSON-RPC framing, header validation, a per-request McpServer, argument
  * and output validation, and a parsed (not spliced) result with a text copy.
  */
@@ -35,7 +35,11 @@ export const mcpRegistry: Scenario = {
   async run(ctx) {
     const { sizes } = ctx;
     const dataset = await ensureDataset(sizes.servers, { rebuild: ctx.rebuildData, log: ctx.log });
-    const terms = pickTerms(dataset.names).map((term) => term.term);
+    // Terms nearly every name contains ("mcp", "server") cost the query itself some 100 ms without the cache, which
+    // would drown what this scenario measures: the MCP layer. The medium, rare and no-match terms remain.
+    const terms = pickTerms(dataset.names)
+      .filter((term) => term.cls !== 'common')
+      .map((term) => term.term);
     const work = copyDataDir(dataset, SCENARIO_LABEL);
     let wharf: WharfProcess | undefined;
     try {
