@@ -49,7 +49,8 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
   });
 
   app.route({
-    method: ['GET', 'POST', 'DELETE'],
+    // Every method reaches the host, so that the unsupported ones get a JSON-RPC 405 naming the allowed ones.
+    method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'],
     url: options.path ?? '/mcp',
     schema: { hide: true },
     handler: async (request, reply) => {

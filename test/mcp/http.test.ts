@@ -184,6 +184,12 @@ describe('2026-07-28 requests', () => {
     }
   });
 
+  it('answers other HTTP methods with 405 naming the allowed ones', async () => {
+    const response = await fetch(t.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, POST, DELETE');
+  });
+
   it('keeps modern requests free of sessions', async () => {
     const response = await fetch(t.url, modernRequest('tools/list'));
     expect(response.headers.get('mcp-session-id')).toBeNull();
