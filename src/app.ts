@@ -35,6 +35,14 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes, { metrics, ready: () => wharf.database.ping() });
+  // Loaded on demand: the MCP SDK is large, and CLI commands other than `serve` never need it.
+  const [{ createMcpHost }, { mcpRoutes }] = await Promise.all([
+    import('./mcp/wharf-host.js'),
+    import('./mcp/routes.js'),
+  ]);
+  const mcp = createMcpHost(wharf);
+  app.decorate('mcp', mcp);
+  await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {

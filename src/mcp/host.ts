@@ -1,0 +1,322 @@
+/**
+ * The MCP host: one endpoint, both protocol eras, tools and resources contributed by providers.
+ *
+ * Layers (the SDK's own split): the HTTP edge (routes.ts) only translates Fastify to a web-standard Request; this
+ * host picks the era and serves it — 2026-07-28 traffic through the SDK's `createMcpHandler` (header validation,
+ * `server/discover`, `resultType`, cache hints, `subscriptions/listen`), 2025-era traffic through legacy.ts, which
+ * adds what the SDK's stateless fallback lacks (session ids, the GET stream, DELETE) — and both build a fresh
+ * McpServer per request from the registered providers, so neither era keeps protocol state in memory.
+ */
+import {
+  McpServer,
+  ResourceTemplate,
+  createMcpHandler,
+  isJsonContentType,
+  isLegacyRequest,
+  legacyStatelessFallback,
+} from '@modelcontextprotocol/server';
+import type {
+  AuthInfo,
+  CacheScope,
+  CallToolResult,
+  Implementation,
+  LegacyHttpHandler,
+  McpHttpHandler,
+  McpRequestContext,
+  ServerContext,
+  StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
+import type { Principal } from '../auth/authenticator.js';
+import { WharfError } from '../platform/errors.js';
+import type { Logger } from '../platform/observability/logger.js';
+import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem, jsonRpcError } from './jsonrpc.js';
+import { LegacyEndpoint } from './legacy.js';
+import type { LegacySessions } from './sessions.js';
+import type {
+  McpCallContext,
+  McpEra,
+  McpProvider,
+  McpResource,
+  McpResourceTemplate,
+  McpToolDefinition,
+} from './provider.js';
+import { withCachedJsonSchema } from './schemas.js';
+
+export interface McpHostOptions {
+  serverInfo: Implementation;
+  instructions?: string;
+  sessions: LegacySessions;
+  logger: Logger;
+  /** Lifetime advertised on 2026-07-28 list and discover results (default 5 minutes; list_changed invalidates). */
+  listTtlMs?: number;
+  /** SSE keep-alive comment interval (default 15 s). */
+  keepAliveMs?: number;
+}
+
+/** Who is calling: the Principal the HTTP edge authenticated (null: anonymous) and the bearer it came with. */
+export interface McpCaller {
+  principal: Principal | null;
+  token?: string | undefined;
+}
+
+/** One HTTP exchange at the endpoint, already read off the wire by the edge. */
+export interface McpHttpExchange {
+  /** Method, URL, headers and an abort signal; no body (it is in `body`). */
+  request: Request;
+  body?: Buffer | undefined;
+}
+
+interface PreparedTool {
+  definition: McpToolDefinition;
+  input: StandardSchemaWithJSON;
+  output: StandardSchemaWithJSON | undefined;
+}
+
+interface PreparedTemplate {
+  definition: McpResourceTemplate;
+  template: ResourceTemplate;
+}
+
+interface PreparedProvider {
+  provider: McpProvider;
+  tools: PreparedTool[];
+  resources: readonly McpResource[];
+  templates: PreparedTemplate[];
+}
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class McpHost {
+  private readonly providers: PreparedProvider[] = [];
+  private readonly names = new Set<string>();
+  private readonly modern: McpHttpHandler;
+  private readonly legacyPost: LegacyHttpHandler;
+  private readonly legacy: LegacyEndpoint;
+  private readonly listTtlMs: number;
+
+  constructor(private readonly options: McpHostOptions) {
+    this.listTtlMs = options.listTtlMs ?? 5 * 60 * 1000;
+    const onerror = (error: Error) => options.logger.debug({ err: error }, 'MCP request refused or failed');
+    const factory = (context: McpRequestContext) => this.buildServer(context);
+    this.modern = createMcpHandler(factory, {
+      legacy: 'reject',
+      onerror,
+      ...(options.keepAliveMs !== undefined && { keepAliveMs: options.keepAliveMs }),
+    });
+    this.legacyPost = legacyStatelessFallback(factory, onerror);
+    this.legacy = new LegacyEndpoint({
+      sessions: options.sessions,
+      serve: (request, parsedBody, authInfo) =>
+        this.legacyPost(request, { parsedBody, ...(authInfo !== undefined && { authInfo }) }),
+      keepAliveMs: options.keepAliveMs ?? 15_000,
+    });
+  }
+
+  /** Adds a provider's tools and resources; names must be unique across providers. */
+  register(provider: McpProvider): void {
+    const claim = (kind: string, name: string) => {
+      const key = `${kind} ${name}`;
+      if (this.names.has(key))
+        throw new Error(`MCP ${kind} "${name}" of provider ${provider.id} is already registered`);
+      this.names.add(key);
+    };
+    const tools = (provider.tools ?? []).map((definition) => {
+      if (!TOOL_NAME.test(definition.name)) {
+        throw new Error(`MCP tool name "${definition.name}" must be 1–128 characters of [A-Za-z0-9_.-]`);
+      }
+      claim('tool', definition.name);
+      return {
+        definition,
+        input: withCachedJsonSchema(definition.input),
+        output: definition.output ? withCachedJsonSchema(definition.output) : undefined,
+      };
+    });
+    for (const resource of provider.resources ?? []) claim('resource', resource.uri);
+    const templates = (provider.resourceTemplates ?? []).map((definition) => {
+      claim('resource template', definition.uriTemplate);
+      return { definition, template: new ResourceTemplate(definition.uriTemplate, { list: undefined }) };
+    });
+    this.providers.push({ provider, tools, resources: provider.resources ?? [], templates });
+  }
+
+  /** Serves one exchange; never throws (failures become JSON-RPC error responses). */
+  async handle(exchange: McpHttpExchange, caller: McpCaller): Promise<Response> {
+    const { request } = exchange;
+    try {
+      const authInfo = authInfoOf(caller);
+      switch (request.method) {
+        case 'POST':
+          return await this.post(request, exchange.body, authInfo, caller.principal);
+        case 'GET':
+          return this.legacy.openStream(request, caller.principal);
+        case 'DELETE':
+          return this.legacy.endSession(request, caller.principal);
+        default:
+          return jsonRpcError(
+            405,
+            SERVER_ERROR,
+            `Method ${request.method} not allowed: use POST (GET and DELETE serve 2025-11-25 sessions)`,
+            {
+              headers: { allow: 'GET, POST, DELETE' },
+            },
+          );
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'MCP request failed');
+      return jsonRpcError(500, -32603, 'Internal error');
+    }
+  }
+
+  /** Tells open subscriptions (modern `subscriptions/listen`, legacy GET streams) that the tool list changed. */
+  notifyToolsChanged(): void {
+    this.modern.notify.toolsChanged();
+    this.legacy.broadcast('notifications/tools/list_changed');
+  }
+
+  notifyResourcesChanged(): void {
+    this.modern.notify.resourcesChanged();
+    this.legacy.broadcast('notifications/resources/list_changed');
+  }
+
+  async close(): Promise<void> {
+    this.legacy.closeAll();
+    await this.modern.close();
+  }
+
+  private async post(
+    request: Request,
+    raw: Buffer | undefined,
+    authInfo: AuthInfo | undefined,
+    principal: Principal | null,
+  ): Promise<Response> {
+    if (!isJsonContentType(request.headers.get('content-type'))) {
+      return jsonRpcError(415, SERVER_ERROR, 'Unsupported Media Type: send the JSON-RPC message as application/json');
+    }
+    let body: unknown;
+    try {
+      const text = raw === undefined ? '' : utf8.decode(raw);
+      if (text.trim() === '') return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body is empty');
+      body = JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? error.message : 'the body is not valid UTF-8';
+      return jsonRpcError(400, PARSE_ERROR, `Parse error: ${reason}`);
+    }
+    const problem = envelopeProblem(body);
+    if (problem) return jsonRpcError(400, INVALID_REQUEST, `Invalid Request: ${problem}`, { id: echoableId(body) });
+
+    if (await isLegacyRequest(request, body)) return this.legacy.post(request, body, authInfo, principal);
+    return this.modern.fetch(request, { parsedBody: body, ...(authInfo !== undefined && { authInfo }) });
+  }
+
+  /** The per-request server: this caller's view of every provider. */
+  private buildServer(context: McpRequestContext): McpServer {
+    const principal = principalOf(context.authInfo);
+    const era: McpEra = context.era;
+    // Anonymous callers all see the same thing; an authenticated caller's view may depend on who they are.
+    const cacheScope: CacheScope = principal ? 'private' : 'public';
+    const listHint = { ttlMs: this.listTtlMs, cacheScope };
+    const server = new McpServer(this.options.serverInfo, {
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true } },
+      ...(this.options.instructions !== undefined && { instructions: this.options.instructions }),
+      cacheHints: {
+        'server/discover': listHint,
+        'tools/list': listHint,
+        'resources/list': listHint,
+        'resources/templates/list': listHint,
+        'resources/read': { ttlMs: 0, cacheScope },
+      },
+    });
+    const callContext = (ctx: ServerContext): McpCallContext => ({ principal, era, signal: ctx.mcpReq.signal });
+    for (const { provider, tools, resources, templates } of this.providers) {
+      if (provider.availableTo && !provider.availableTo(principal)) continue;
+      for (const tool of tools) {
+        const { definition } = tool;
+        server.registerTool(
+          definition.name,
+          {
+            description: definition.description,
+            inputSchema: tool.input,
+            ...(tool.output && { outputSchema: tool.output }),
+            ...(definition.title !== undefined && { title: definition.title }),
+            ...(definition.annotations && { annotations: definition.annotations }),
+          },
+          (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx)),
+        );
+      }
+      for (const resource of resources) {
+        server.registerResource(
+          resource.name,
+          resource.uri,
+          {
+            ...describe(resource),
+            ...(resource.cache && { cacheHint: { ttlMs: resource.cache.ttlMs, cacheScope } }),
+          },
+          (uri, ctx) => resource.read(uri, callContext(ctx)),
+        );
+      }
+      for (const { definition, template } of templates) {
+        server.registerResource(
+          definition.name,
+          template,
+          {
+            ...describe(definition),
+            ...(definition.cache && { cacheHint: { ttlMs: definition.cache.ttlMs, cacheScope } }),
+          },
+          (uri, variables, ctx) => definition.read(uri, variables, callContext(ctx)),
+        );
+      }
+    }
+    return server;
+  }
+
+  private async runTool(
+    provider: McpProvider,
+    tool: McpToolDefinition,
+    args: unknown,
+    context: McpCallContext,
+  ): Promise<CallToolResult> {
+    try {
+      return await tool.handler(args as never, context);
+    } catch (error) {
+      if (error instanceof WharfError) return toolError(errorText(error));
+      this.options.logger.error({ err: error, provider: provider.id, tool: tool.name }, 'MCP tool failed');
+      return toolError(`${tool.name} failed unexpectedly; the server log has the details`);
+    }
+  }
+}
+
+function describe(definition: { title?: string; description?: string; mimeType?: string }) {
+  return {
+    ...(definition.title !== undefined && { title: definition.title }),
+    ...(definition.description !== undefined && { description: definition.description }),
+    ...(definition.mimeType !== undefined && { mimeType: definition.mimeType }),
+  };
+}
+
+export function toolError(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+function errorText(error: WharfError): string {
+  const details = (error.errors ?? []).map((detail) => detail.message);
+  return details.length > 0 ? `${error.detail}: ${details.join('; ')}` : error.detail;
+}
+
+/** Where the Principal rides in AuthInfo.extra (the SDK passes AuthInfo through to the server factory untouched). */
+const PRINCIPAL = 'dev.wharf/principal';
+
+/** The SDK carries validated credentials as AuthInfo. */
+function authInfoOf(caller: McpCaller): AuthInfo | undefined {
+  if (!caller.principal) return undefined;
+  return {
+    token: caller.token ?? '',
+    clientId: caller.principal.subject,
+    scopes: caller.principal.permissions.map((p) => `${p.action}:${p.resource}`),
+    extra: { [PRINCIPAL]: caller.principal },
+  };
+}
+
+function principalOf(authInfo: AuthInfo | undefined): Principal | null {
+  return (authInfo?.extra?.[PRINCIPAL] as Principal | undefined) ?? null;
+}

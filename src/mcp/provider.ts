@@ -1,0 +1,87 @@
+/**
+ * The provider interface: how a capability (the registry, the context store, the gateway) contributes tools and
+ * resources to the shared MCP endpoint. A provider knows nothing about HTTP, sessions or protocol eras; the host
+ * (host.ts) serves its definitions to both eras and hands every handler the caller's Principal.
+ */
+import type { CallToolResult, ReadResourceResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
+import type { Principal } from '../auth/authenticator.js';
+
+export type McpEra = 'modern' | 'legacy';
+
+/** What a handler learns about the call it serves. */
+export interface McpCallContext {
+  /** The authenticated caller, or null when the request carried no credentials. */
+  principal: Principal | null;
+  /** `modern` for 2026-07-28 requests, `legacy` for 2025-era ones. */
+  era: McpEra;
+  /** Aborted when the client cancels (closing a modern response stream is a cancellation). */
+  signal: AbortSignal;
+}
+
+export interface McpTool<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
+  /** 1–128 characters of `[A-Za-z0-9_.-]`, unique across every provider. */
+  name: string;
+  title?: string;
+  description: string;
+  /** Arguments; invalid ones reach the client as an `isError` result naming the problem, never as a crash. */
+  input: Input;
+  /** When present, successful results must carry `structuredContent` matching it. */
+  output?: Output;
+  annotations?: ToolAnnotations;
+  /**
+   * Runs the tool. Throwing a WharfError (notFound, badRequest…) yields an `isError` result with its message;
+   * anything else is logged and answered with a generic `isError` result.
+   */
+  handler(args: z.output<Input>, context: McpCallContext): Promise<CallToolResult>;
+}
+
+/** A tool with its types erased, as the host stores it. Build one with `defineTool`. */
+export type McpToolDefinition = McpTool<z.ZodObject, z.ZodObject>;
+
+/** Keeps the handler's argument type tied to the input schema while letting providers list tools in one array. */
+export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  tool: McpTool<Input, Output>,
+): McpToolDefinition {
+  return tool as unknown as McpToolDefinition;
+}
+
+/** Cache lifetime advertised on 2026-07-28 results (`ttlMs`); the host picks the scope from the caller. */
+export interface McpCacheTtl {
+  ttlMs: number;
+}
+
+export interface McpResource {
+  name: string;
+  uri: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  cache?: McpCacheTtl;
+  read(uri: URL, context: McpCallContext): Promise<ReadResourceResult>;
+}
+
+export interface McpResourceTemplate {
+  name: string;
+  /** RFC 6570 template; `{var}` values arrive percent-encoded, exactly as they appear in the URI. */
+  uriTemplate: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  cache?: McpCacheTtl;
+  /** Throw `ResourceNotFoundError` (from the SDK) for a URI that names nothing. */
+  read(uri: URL, variables: Record<string, string | string[]>, context: McpCallContext): Promise<ReadResourceResult>;
+}
+
+export interface McpProvider {
+  /** Short identifier used in logs and errors (e.g. `registry`). */
+  id: string;
+  /**
+   * Whether this caller sees the provider at all. Lists may vary by authorization (never by connection), so a
+   * private registry can hide its tools from anonymous callers. Default: everyone.
+   */
+  availableTo?(principal: Principal | null): boolean;
+  tools?: readonly McpToolDefinition[];
+  resources?: readonly McpResource[];
+  resourceTemplates?: readonly McpResourceTemplate[];
+}

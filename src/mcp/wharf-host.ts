@@ -1,0 +1,21 @@
+import { registryMcpProvider } from '../registry/mcp.js';
+import { buildInfo } from '../version.js';
+import type { Wharf } from '../wharf.js';
+import { McpHost } from './host.js';
+import { LegacySessions, deriveSessionKey } from './sessions.js';
+
+const INSTRUCTIONS =
+  'Wharf: a registry of MCP servers. search_servers finds servers, get_server returns one server.json ' +
+  '(how to run or connect to it), list_versions shows its history; registry://servers/{name} reads server.json.';
+
+/** The `/mcp` host with every capability's provider registered (today: the registry). */
+export function createMcpHost(wharf: Wharf): McpHost {
+  const host = new McpHost({
+    serverInfo: { name: 'wharf', title: 'Wharf', version: buildInfo.version.replace(/^v/, '') },
+    instructions: INSTRUCTIONS,
+    sessions: new LegacySessions({ key: deriveSessionKey(wharf.config) }),
+    logger: wharf.logger,
+  });
+  host.register(registryMcpProvider(wharf.registry));
+  return host;
+}
