@@ -1,4 +1,10 @@
+import { AuditService } from './audit/service.js';
+import { AuditStore } from './audit/store.js';
 import { Authenticator } from './auth/authenticator.js';
+import { loadKeySecret } from './keys/secret.js';
+import { ApiKeyService } from './keys/service.js';
+import { ApiKeyStore } from './keys/store.js';
+import { RateLimits } from './limits/rate-limits.js';
 import { loadSigningKey } from './auth/signing-key.js';
 import { RegistryTokens } from './auth/tokens.js';
 import type { WharfConfig } from './config/config.js';
@@ -23,6 +29,9 @@ export interface Wharf {
   registryCache: RegistryReadCache;
   tokens: RegistryTokens;
   authenticator: Authenticator;
+  keys: ApiKeyService;
+  audit: AuditService;
+  rateLimits: RateLimits;
   close(): Promise<void>;
 }
 
@@ -54,7 +63,23 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   registry.onWrite(() => registryCache.invalidate());
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
-  const authenticator = new Authenticator(tokens, config.adminToken);
+  const keys = new ApiKeyService(
+    new ApiKeyStore(database),
+    loadKeySecret(config.dataDir, config.keySecret),
+    tokens,
+    clock,
+    { onFlushError: (error) => logger.warn({ err: error }, 'could not record API key last use') },
+  );
+  const authenticator = new Authenticator(tokens, config.adminToken, { keys });
+  const audit = new AuditService(new AuditStore(database), clock, (error, event) =>
+    logger.error({ err: error, action: event.action, target: event.target }, 'audit event could not be recorded'),
+  );
+  const rateLimits = await RateLimits.create({
+    authPerMinute: config.rateLimitAuth,
+    publishPerMinute: config.rateLimitPublish,
+    redisUrl: config.redisUrl,
+    onRedisError: (error) => logger.warn({ err: error }, 'Redis rate limit store error; limiting per process'),
+  });
   return {
     config,
     logger,
@@ -63,8 +88,13 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     registryCache,
     tokens,
     authenticator,
+    keys,
+    audit,
+    rateLimits,
     async close() {
       registryCache.stop();
+      await keys.close();
+      await rateLimits.close();
       await outbound.close();
       await database.close();
     },

@@ -25,6 +25,14 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** HMAC secret for API key digests; generated into the data dir when absent. */
+  keySecret: string | undefined;
+  /** `authenticated`: every registry read needs a valid token or API key (a private registry). */
+  registryRead: 'public' | 'authenticated';
+  /** Requests per minute per source IP on `/v0(.1)/auth/*`; 0 turns the limit off. */
+  rateLimitAuth: number;
+  /** Publishes per minute per identity; 0 turns the limit off. Global administrators are not limited. */
+  rateLimitPublish: number;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -93,6 +101,18 @@ const schema = z.object({
   cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
+  keySecret: optionalText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters long'),
+  registryRead: z.enum(['public', 'authenticated'], { message: 'must be public or authenticated' }),
+  rateLimitAuth: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or a positive number of requests per minute')
+    .max(1_000_000, 'must be at most 1000000'),
+  rateLimitPublish: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or a positive number of publishes per minute')
+    .max(1_000_000, 'must be at most 1000000'),
 });
 
 /** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
@@ -115,6 +135,10 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   cargoUrl: 'WHARF_CARGO_URL',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
+  keySecret: 'WHARF_KEY_SECRET',
+  registryRead: 'WHARF_REGISTRY_READ',
+  rateLimitAuth: 'WHARF_RATE_LIMIT_AUTH',
+  rateLimitPublish: 'WHARF_RATE_LIMIT_PUBLISH',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -137,12 +161,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     cargoUrl: env.WHARF_CARGO_URL,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
+    keySecret: env.WHARF_KEY_SECRET,
+    registryRead: env.WHARF_REGISTRY_READ ?? 'public',
+    rateLimitAuth: env.WHARF_RATE_LIMIT_AUTH ?? 60,
+    rateLimitPublish: env.WHARF_RATE_LIMIT_PUBLISH ?? 120,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path[0] as keyof typeof settingNames;
-      const shown = key === 'adminToken' || key === 'jwtPrivateKey' ? '(hidden)' : JSON.stringify(raw[key]);
+      const shown =
+        key === 'adminToken' || key === 'jwtPrivateKey' || key === 'keySecret' ? '(hidden)' : JSON.stringify(raw[key]);
       return `  ${settingNames[key] ?? String(key)} = ${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -177,6 +206,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
+    keySecret: c.keySecret,
+    registryRead: c.registryRead,
+    rateLimitAuth: c.rateLimitAuth,
+    rateLimitPublish: c.rateLimitPublish,
   };
 }
 
