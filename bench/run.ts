@@ -18,8 +18,9 @@ import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
 import { registrySearch } from './scenarios/registry-search.js';
+import { authPublish } from './scenarios/auth-publish.js';
 
-const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory];
+const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory, authPublish];
 
 function usage(): string {
   return [
