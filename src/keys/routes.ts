@@ -20,7 +20,8 @@ const createBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
-    permissions: Type.Array(permission, { minItems: 1, maxItems: 32 }),
+    // An empty list makes a read-only key: useful for clients of a private registry.
+    permissions: Type.Array(permission, { maxItems: 32 }),
     expires_at: Type.Optional(Type.String({ description: 'RFC 3339; omitted means the key never expires' })),
   },
   { additionalProperties: false },

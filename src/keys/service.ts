@@ -217,7 +217,6 @@ export function actorName(principal: Principal): string {
 }
 
 function validatePermissions(permissions: readonly Permission[]): Permission[] {
-  if (permissions.length === 0) throw badRequest('A key needs at least one permission');
   if (permissions.length > MAX_PERMISSIONS) throw badRequest(`A key may hold at most ${MAX_PERMISSIONS} permissions`);
   const problems: string[] = [];
   permissions.forEach((p, i) => {

@@ -43,7 +43,18 @@ describe('private registry mode (WHARF_REGISTRY_READ=authenticated)', () => {
 
   it('answers reads for any valid token or key, whatever its permissions', async () => {
     const anon = (await t.app.inject({ method: 'POST', url: '/v0/auth/none' })).json().registry_token;
-    const { key } = await createKey(t, { permissions: [{ action: 'publish', resource: 'org.elsewhere/*' }] });
+    // A key without permissions: read-only.
+    const { key } = await createKey(t, { permissions: [] });
+    const write = await t.app.inject({
+      method: 'POST',
+      url: '/v0/publish',
+      headers: bearer(key),
+      payload: serverJson('com.acme/sneaky'),
+    });
+    expect(write.statusCode).toBe(403);
+    expect(write.json().detail).toBe(
+      'You do not have permission to publish this server. You do not have any publish permissions. Attempting to publish: com.acme/sneaky',
+    );
     for (const headers of [bearer(anon), bearer(key), adminHeaders]) {
       const res = await t.app.inject({ url: '/v0.1/servers?search=private', headers });
       expect(res.statusCode).toBe(200);

@@ -118,7 +118,7 @@ describeEachDatabase('API keys', (database) => {
     const create = (payload: object, headers = adminHeaders) =>
       t.app.inject({ method: 'POST', url: '/api/v1/keys', headers, payload });
     expect((await create({ name: 'x', permissions: [{ action: 'root', resource: '*' }] })).statusCode).toBe(422);
-    expect((await create({ name: 'x', permissions: [] })).statusCode).toBe(422);
+    expect((await create({ name: 'x' })).statusCode).toBe(422);
     const star = await create({ name: 'x', permissions: [{ action: 'publish', resource: 'com.*.x' }] });
     expect(star.statusCode).toBe(400);
     expect(star.json().errors[0].message).toBe(
