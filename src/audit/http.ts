@@ -23,7 +23,7 @@ declare module 'fastify' {
   }
 }
 
-const AUTH_EXCHANGE = /^\/v0(?:\.1)?\/auth\/([A-Za-z0-9-]+)(?:\?|$)/;
+const AUTH_EXCHANGE = /^\/v0(?:\.1)?\/auth\/([A-Za-z0-9-]+)$/;
 
 /**
  * Records every audited request (routes with `config.audit`, and every token exchange under `/v0(.1)/auth/*`)
@@ -54,7 +54,7 @@ function auditEventFor(request: FastifyRequest, reply: FastifyReply, payload: un
     target = described?.target;
     detail = { ...described?.detail };
   } else {
-    const login = request.method === 'POST' ? AUTH_EXCHANGE.exec(request.url) : null;
+    const login = request.method === 'POST' ? AUTH_EXCHANGE.exec(request.routeOptions.url ?? '') : null;
     if (!login) return undefined;
     action = 'auth.login';
     target = login[1];

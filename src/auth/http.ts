@@ -42,7 +42,8 @@ export function requireBearer(authenticator: Authenticator): preHandlerAsyncHook
 export const MISSING_CREDENTIALS =
   "Authentication required: send 'Authorization: Bearer <registry token or wharf_ API key>'";
 
-const PRIVATE_READS = /^\/(?:v0|v0\.1)\/servers(?:[/?]|$)|^\/api\/v1\//;
+// Matched against the route pattern, not the raw URL, so no spelling of a path can slip past.
+const PRIVATE_READS = /^\/(?:v0|v0\.1)\/servers(?:\/|$)|^\/api\/v1\//;
 
 /**
  * Private registry mode (`WHARF_REGISTRY_READ=authenticated`): every registry read, and everything under
@@ -51,7 +52,7 @@ const PRIVATE_READS = /^\/(?:v0|v0\.1)\/servers(?:[/?]|$)|^\/api\/v1\//;
 export function installPrivateReads(app: FastifyInstance, authenticator: Authenticator): void {
   app.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return;
-    if (!PRIVATE_READS.test(request.url)) return;
+    if (!PRIVATE_READS.test(request.routeOptions.url ?? '')) return;
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       throw unauthorized(`This registry is private. ${MISSING_CREDENTIALS}`);

@@ -25,7 +25,8 @@ async function consume(
 export function installAuthRateLimit(app: FastifyInstance, limits: RateLimits): void {
   if (!limits.enabled('auth')) return;
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || !AUTH_ENDPOINTS.test(request.url)) return;
+    // The route pattern, not the raw URL: every spelling that reaches a login route is counted.
+    if (request.method !== 'POST' || !AUTH_ENDPOINTS.test(request.routeOptions.url ?? '')) return;
     await consume(limits, 'auth', request.ip, reply);
   });
 }
