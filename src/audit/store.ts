@@ -23,20 +23,24 @@ const toEvent = (row: Row): StoredAuditEvent => ({
 export class AuditStore {
   constructor(private readonly database: Database) {}
 
-  async append(event: AuditEvent, occurredAt: string): Promise<void> {
+  /** One multi-row INSERT: all of the events are recorded, or none. */
+  async append(events: readonly { event: AuditEvent; occurredAt: string }[]): Promise<void> {
+    if (events.length === 0) return;
     await this.database.db
       .insertInto('audit_events')
-      .values({
-        occurred_at: occurredAt,
-        action: event.action,
-        outcome: event.outcome,
-        actor_method: event.actor?.method ?? null,
-        actor_subject: event.actor?.subject ?? null,
-        actor_key_id: event.actor?.keyId ?? null,
-        target: event.target ?? null,
-        source_ip: event.sourceIp ?? null,
-        detail: event.detail ? JSON.stringify(event.detail) : null,
-      })
+      .values(
+        events.map(({ event, occurredAt }) => ({
+          occurred_at: occurredAt,
+          action: event.action,
+          outcome: event.outcome,
+          actor_method: event.actor?.method ?? null,
+          actor_subject: event.actor?.subject ?? null,
+          actor_key_id: event.actor?.keyId ?? null,
+          target: event.target ?? null,
+          source_ip: event.sourceIp ?? null,
+          detail: event.detail ? JSON.stringify(event.detail) : null,
+        })),
+      )
       .execute();
   }
 

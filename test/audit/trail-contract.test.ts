@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuditService } from '../../src/audit/service.js';
 import type { AuditStore } from '../../src/audit/store.js';
@@ -25,6 +27,29 @@ describe('audit trail contract', () => {
     expect(failures).toHaveLength(1);
     expect((failures[0]?.[0] as Error).message).toBe('disk full');
     expect(failures[0]?.[1]).toBe(event);
+  });
+
+  it('writes concurrent events together, each record() resolving once its row is committed', async () => {
+    const database = await sqliteDatabase.create();
+    const config = { ...loadConfig({}, { WHARF_LOG_LEVEL: 'silent' }), database };
+    const wharf = await createWharf(
+      { ...config, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-audit-')) },
+      createLogger('silent'),
+    );
+    try {
+      const events = Array.from({ length: 25 }, (_, i): AuditEvent => ({
+        action: 'server.publish',
+        actor: { method: 'api-key', subject: 'ci', keyId: 'abcdefabcdef' },
+        target: `com.acme/s@${i}`,
+        outcome: 'success',
+      }));
+      await Promise.all(events.map((event) => wharf.audit.record(event)));
+      const page = await wharf.audit.query({ limit: 100 });
+      expect(page.events.map((e) => e.target)).toEqual(events.map((e) => e.target).reverse());
+    } finally {
+      await wharf.close();
+      fs.rmSync(wharf.config.dataDir, { recursive: true, force: true });
+    }
   });
 });
 
