@@ -19,8 +19,16 @@ import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
 import { registrySearch } from './scenarios/registry-search.js';
+import { authPublish } from './scenarios/auth-publish.js';
 
-const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory, mcpRegistry];
+const SCENARIOS: readonly Scenario[] = [
+  registryList,
+  registrySearch,
+  registryPublish,
+  registryMemory,
+  mcpRegistry,
+  authPublish,
+];
 
 function usage(): string {
   return [

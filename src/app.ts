@@ -2,7 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { loginRoutes } from './auth/login/routes.js';
+import { installAuditTrail } from './audit/http.js';
+import { auditRoutes } from './audit/routes.js';
+import { installPrivateReads } from './auth/http.js';
 import { authRoutes } from './auth/routes.js';
+import { keyExchangeRoutes, keysRoutes } from './keys/routes.js';
+import { installAuthRateLimit, publishRateLimit } from './limits/http.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
@@ -18,6 +23,9 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   const metrics = new Metrics();
   const app = await createHttpServer(wharf.logger, metrics);
   app.decorateRequest('principal', null);
+  installAuthRateLimit(app, wharf.rateLimits);
+  if (wharf.config.registryRead === 'authenticated') installPrivateReads(app, wharf.authenticator);
+  installAuditTrail(app, wharf.audit);
 
   await app.register(swagger, {
     openapi: {
@@ -53,6 +61,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
           apiVersion,
           githubClientId: wharf.config.githubClientId,
           version: buildInfo,
+          publishLimit: publishRateLimit(wharf.rateLimits),
         });
         await scope.register(authRoutes, {
           tokens: wharf.tokens,
@@ -60,10 +69,18 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
           apiVersion,
         });
         await scope.register(loginRoutes, { login: wharf.login, apiVersion });
+        await scope.register(keyExchangeRoutes, { keys: wharf.keys, apiVersion });
       },
       { prefix: `/${apiVersion}` },
     );
   }
   await app.register(uiRoutes);
+  await app.register(
+    async (scope) => {
+      await scope.register(keysRoutes, { keys: wharf.keys, authenticator: wharf.authenticator });
+      await scope.register(auditRoutes, { audit: wharf.audit, authenticator: wharf.authenticator });
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }

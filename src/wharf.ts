@@ -1,11 +1,17 @@
-import type { AuditTrail } from './audit/trail.js';
+import { AuditService } from './audit/service.js';
+import { AuditStore } from './audit/store.js';
 import { noAuditTrail } from './audit/trail.js';
+import type { AuditTrail } from './audit/trail.js';
 import { Authenticator } from './auth/authenticator.js';
 import { LoginService } from './auth/login/service.js';
 import type { LoginServiceOptions } from './auth/login/service.js';
 import { loadSigningKey } from './auth/signing-key.js';
 import { RegistryTokens } from './auth/tokens.js';
 import type { WharfConfig } from './config/config.js';
+import { loadKeySecret } from './keys/secret.js';
+import { ApiKeyService } from './keys/service.js';
+import { ApiKeyStore } from './keys/store.js';
+import { RateLimits } from './limits/rate-limits.js';
 import { monotonicClock } from './platform/clock.js';
 import type { Clock } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
@@ -28,6 +34,9 @@ export interface Wharf {
   tokens: RegistryTokens;
   authenticator: Authenticator;
   login: LoginService;
+  keys: ApiKeyService;
+  audit: AuditService;
+  rateLimits: RateLimits;
   close(): Promise<void>;
 }
 
@@ -63,14 +72,32 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   registry.onWrite(() => registryCache.invalidate());
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
-  const authenticator = new Authenticator(tokens, config.adminToken);
+  const keys = new ApiKeyService(
+    new ApiKeyStore(database),
+    loadKeySecret(config.dataDir, config.keySecret),
+    tokens,
+    clock,
+    { onFlushError: (error) => logger.warn({ err: error }, 'could not record API key last use') },
+  );
+  const authenticator = new Authenticator(tokens, config.adminToken, { keys });
+  const audit = new AuditService(new AuditStore(database), clock, (error, event) =>
+    logger.error({ err: error, action: event.action, target: event.target }, 'audit event could not be recorded'),
+  );
   const login = new LoginService({
     config: config.login,
     allowPrivateNetworks: config.allowPrivateNetworks,
     tokens,
+    // The HTTP audit hook (src/audit/http.ts) records every login from its route and the token issued;
+    // this trail only serves callers outside HTTP.
     audit: overrides.auditTrail ?? noAuditTrail,
     logger,
     ...overrides.login,
+  });
+  const rateLimits = await RateLimits.create({
+    authPerMinute: config.rateLimitAuth,
+    publishPerMinute: config.rateLimitPublish,
+    redisUrl: config.redisUrl,
+    onRedisError: (error) => logger.warn({ err: error }, 'Redis rate limit store error; limiting per process'),
   });
   return {
     config,
@@ -81,8 +108,13 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     tokens,
     authenticator,
     login,
+    keys,
+    audit,
+    rateLimits,
     async close() {
       registryCache.stop();
+      await keys.close();
+      await rateLimits.close();
       await outbound.close();
       await login.close();
       await database.close();

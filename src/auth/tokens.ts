@@ -8,6 +8,10 @@ export interface RegistryClaims {
   authMethod: string;
   authMethodSub: string;
   permissions: Permission[];
+  /** Set on tokens exchanged for an API key, so revoking the key also refuses them. */
+  keyId?: string | undefined;
+  /** Seconds since the epoch; filled in by `verify`. */
+  expiresAt?: number | undefined;
 }
 
 export interface IssuedToken {
@@ -30,6 +34,7 @@ export class RegistryTokens {
       auth_method: claims.authMethod,
       auth_method_sub: claims.authMethodSub,
       permissions: claims.permissions,
+      ...(claims.keyId ? { wharf_key_id: claims.keyId } : {}),
     })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
       .setIssuer(REGISTRY_ISSUER)
@@ -50,6 +55,8 @@ export class RegistryTokens {
     });
     const permissions = Array.isArray(payload.permissions) ? (payload.permissions as Permission[]) : [];
     return {
+      ...(typeof payload.wharf_key_id === 'string' ? { keyId: payload.wharf_key_id } : {}),
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp } : {}),
       authMethod: String(payload.auth_method ?? ''),
       authMethodSub: String(payload.auth_method_sub ?? ''),
       permissions: permissions.filter(

@@ -29,6 +29,14 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** HMAC secret for API key digests; generated into the data dir when absent. */
+  keySecret: string | undefined;
+  /** `authenticated`: every registry read needs a valid token or API key (a private registry). */
+  registryRead: 'public' | 'authenticated';
+  /** Requests per minute per source IP on `/v0(.1)/auth/*`; 0 turns the limit off. */
+  rateLimitAuth: number;
+  /** Publishes per minute per identity; 0 turns the limit off. Global administrators are not limited. */
+  rateLimitPublish: number;
   /** External identity sources for the token-exchange endpoints (`/v0(.1)/auth/*`). */
   login: LoginConfig;
 }
@@ -149,6 +157,18 @@ const schema = z.object({
       return z.NEVER;
     }
   }),
+  keySecret: optionalText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters long'),
+  registryRead: z.enum(['public', 'authenticated'], { message: 'must be public or authenticated' }),
+  rateLimitAuth: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or a positive number of requests per minute')
+    .max(1_000_000, 'must be at most 1000000'),
+  rateLimitPublish: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or a positive number of publishes per minute')
+    .max(1_000_000, 'must be at most 1000000'),
 });
 
 /** `host`, `host:port` or `[v6]:port` of a DNS server given by IP, as node's resolver needs; undefined if invalid. */
@@ -191,6 +211,10 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   oidcAudience: 'WHARF_OIDC_AUDIENCE',
   oidcRules: 'WHARF_OIDC_RULES',
   oidcRulesFile: 'WHARF_OIDC_RULES_FILE',
+  keySecret: 'WHARF_KEY_SECRET',
+  registryRead: 'WHARF_REGISTRY_READ',
+  rateLimitAuth: 'WHARF_RATE_LIMIT_AUTH',
+  rateLimitPublish: 'WHARF_RATE_LIMIT_PUBLISH',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -223,12 +247,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     oidcAudience: env.WHARF_OIDC_AUDIENCE,
     oidcRules: env.WHARF_OIDC_RULES,
     oidcRulesFile: env.WHARF_OIDC_RULES_FILE,
+    keySecret: env.WHARF_KEY_SECRET,
+    registryRead: env.WHARF_REGISTRY_READ ?? 'public',
+    rateLimitAuth: env.WHARF_RATE_LIMIT_AUTH ?? 60,
+    rateLimitPublish: env.WHARF_RATE_LIMIT_PUBLISH ?? 120,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path[0] as keyof typeof settingNames;
-      const shown = key === 'adminToken' || key === 'jwtPrivateKey' ? '(hidden)' : JSON.stringify(raw[key]);
+      const shown =
+        key === 'adminToken' || key === 'jwtPrivateKey' || key === 'keySecret' ? '(hidden)' : JSON.stringify(raw[key]);
       return `  ${settingNames[key] ?? String(key)} = ${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -264,6 +293,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
+    keySecret: c.keySecret,
+    registryRead: c.registryRead,
+    rateLimitAuth: c.rateLimitAuth,
+    rateLimitPublish: c.rateLimitPublish,
     login,
   };
 }

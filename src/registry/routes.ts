@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { AuditRoute } from '../audit/http.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { principalOf, requireAuth } from '../auth/http.js';
 import { badRequest } from '../platform/errors.js';
@@ -21,6 +22,8 @@ export interface RegistryRoutesOptions {
   /** Sent as `github_client_id` by `/health`, which `mcp-publisher login github` reads. */
   githubClientId?: string | undefined;
   version: { version: string; gitCommit: string; buildTime: string };
+  /** Runs after authentication on publish (the per-identity publish rate limit). */
+  publishLimit?: preHandlerAsyncHookHandler | undefined;
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -61,6 +64,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
   const { service, apiVersion } = options;
   const auth = requireAuth(options.authenticator);
   const op = (name: string) => `${name}-${apiVersion}`;
+  const publishPreHandlers = options.publishLimit ? [auth, options.publishLimit] : auth;
   const json = (reply: FastifyReply, body: string | Buffer) => reply.type('application/json; charset=utf-8').send(body);
   // Reads are answered from the cache (dropped on every write) with an ETag, so clients and CDNs can revalidate.
   const cachedJson = async (
@@ -129,7 +133,8 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     '/publish',
     {
       schema: { operationId: op('publish-server'), tags: ['publish'], body: serverBody, security: bearer },
-      preHandler: auth,
+      preHandler: publishPreHandlers,
+      config: { audit: PUBLISH_AUDIT },
     },
     async (request, reply) =>
       json(reply, serverResponseJson(await service.publish(request.body, principalOf(request)))),
@@ -152,6 +157,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
         security: bearer,
       },
       preHandler: auth,
+      config: { audit: versionAudit('server.edit') },
     },
     async (request, reply) => {
       const { name, version } = decodeNameAndVersion(request.params);
@@ -164,6 +170,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     {
       schema: { operationId: op('delete-server-version'), tags: ['admin'], params: versionParams, security: bearer },
       preHandler: auth,
+      config: { audit: versionAudit('server.delete') },
     },
     async (request, reply) => {
       const { name, version } = decodeNameAndVersion(request.params);
@@ -183,6 +190,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
         security: bearer,
       },
       preHandler: auth,
+      config: { audit: versionAudit('server.status') },
     },
     async (request, reply) => {
       const { name, version } = decodeNameAndVersion(request.params);
@@ -202,6 +210,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
         security: bearer,
       },
       preHandler: auth,
+      config: { audit: SERVER_STATUS_AUDIT },
     },
     async (request, reply) => {
       const name = decodeName(request.params.serverName);
@@ -275,3 +284,38 @@ const decodeName = (name: string) => decodeTwice(name, 'server name');
 function decodeNameAndVersion(params: VersionParams) {
   return { name: decodeName(params.serverName), version: decodeTwice(params.version, 'version') };
 }
+
+// Audit descriptions read the raw request, which may be malformed when the request is refused.
+const statusDetail = (body: unknown) => {
+  const status = (body as { status?: unknown } | undefined)?.status;
+  return typeof status === 'string' ? { new_status: status } : undefined;
+};
+const rawParam = (request: FastifyRequest, key: string): string => {
+  const value = (request.params as Record<string, unknown> | undefined)?.[key];
+  if (typeof value !== 'string') return '';
+  try {
+    return value.includes('%') ? decodeURIComponent(value) : value;
+  } catch {
+    return value;
+  }
+};
+const PUBLISH_AUDIT: AuditRoute = {
+  action: 'server.publish',
+  describe: (request) => {
+    const body = request.body as { name?: unknown; version?: unknown } | undefined;
+    const name = typeof body?.name === 'string' ? body.name.slice(0, 200) : undefined;
+    const version = typeof body?.version === 'string' ? body.version.slice(0, 255) : undefined;
+    return { target: name && (version ? `${name}@${version}` : name) };
+  },
+};
+const versionAudit = (action: string): AuditRoute => ({
+  action,
+  describe: (request) => ({
+    target: `${rawParam(request, 'serverName')}@${rawParam(request, 'version')}`,
+    detail: action === 'server.status' ? statusDetail(request.body) : undefined,
+  }),
+});
+const SERVER_STATUS_AUDIT: AuditRoute = {
+  action: 'server.status',
+  describe: (request) => ({ target: rawParam(request, 'serverName'), detail: statusDetail(request.body) }),
+};

@@ -1,7 +1,8 @@
 import type { Principal } from '../auth/authenticator.js';
-import { hasPermission, publishPermissionMessage } from '../auth/permissions.js';
+import { authorize } from '../auth/authorize.js';
+import { publishPermissionMessage } from '../auth/permissions.js';
 import type { Clock } from '../platform/clock.js';
-import { badRequest, causes, forbidden, notFound, unprocessable } from '../platform/errors.js';
+import { badRequest, causes, notFound, unprocessable } from '../platform/errors.js';
 import type { ListFilter, ServerStatus, ServerVersion } from './model.js';
 import type { RegistryStore } from './store.js';
 import { canonicalJson, validateServerJson } from './validation/index.js';
@@ -82,9 +83,7 @@ export class RegistryService {
   }
 
   async publish(server: ServerJSON, principal: Principal): Promise<ServerVersion> {
-    if (!hasPermission(principal.permissions, 'publish', server.name)) {
-      throw forbidden(publishPermissionMessage(principal.permissions, server.name));
-    }
+    authorize(principal, 'publish', server.name, (p) => publishPermissionMessage(p.permissions, server.name));
     this.assertValid(server, 'Failed to publish server, invalid schema: call /validate for details');
     await this.assertPublishable(server, 'Failed to publish server');
     const document = canonicalJson(server);
@@ -123,9 +122,7 @@ export class RegistryService {
   async edit(name: string, version: string, server: ServerJSON, principal: Principal): Promise<ServerVersion> {
     const current = await this.store.find(name, version, false);
     if (!current) throw notFound('Server not found');
-    if (!hasPermission(principal.permissions, 'edit', name)) {
-      throw forbidden('You do not have edit permissions for this server');
-    }
+    authorize(principal, 'edit', name, 'You do not have edit permissions for this server');
     if (server.name !== name) throw badRequest('Cannot rename server');
     if (server.version !== version) throw badRequest('Version in request body must match URL path parameter');
     this.assertValid(server, 'Failed to edit server, invalid schema: call /validate for details');
@@ -195,9 +192,7 @@ export class RegistryService {
 
   /** Hard delete of one version: an administrator's tool, beyond the official status lifecycle. */
   async deleteVersion(name: string, version: string, principal: Principal): Promise<void> {
-    if (!hasPermission(principal.permissions, 'admin', name)) {
-      throw forbidden('Only administrators can permanently delete a server version');
-    }
+    authorize(principal, 'admin', name, 'Only administrators can permanently delete a server version');
     await this.write(name, async (store) => {
       if (!(await store.delete(name, version))) throw notFound('Server version not found');
       await this.recalculateLatest(store, name, this.clock.now());
@@ -226,10 +221,7 @@ export class RegistryService {
   }
 
   private assertMayChangeStatus(name: string, principal: Principal): void {
-    const { permissions } = principal;
-    if (!hasPermission(permissions, 'publish', name) && !hasPermission(permissions, 'edit', name)) {
-      throw forbidden('You do not have permission to change the status of this server');
-    }
+    authorize(principal, ['publish', 'edit'], name, 'You do not have permission to change the status of this server');
   }
 
   private statusMessageFor(change: StatusChange): string | null {

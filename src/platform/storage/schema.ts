@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes as the query layer sees them. Timestamps travel as ISO-8601 strings on both dialects
  * (TEXT on SQLite, timestamptz on PostgreSQL, parsed back to ISO strings by the pg type parser);
@@ -33,9 +35,41 @@ export interface RegistryStateTable {
   generation: number | string;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  description: string | null;
+  /** Hex HMAC-SHA256 of the whole key under the server's key secret; the key itself is never stored. */
+  digest: string;
+  /** JSON array of {action, resource}. */
+  permissions: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_used_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number | string>;
+  occurred_at: string;
+  action: string;
+  outcome: 'success' | 'denied' | 'failure';
+  actor_method: string | null;
+  actor_subject: string | null;
+  actor_key_id: string | null;
+  target: string | null;
+  source_ip: string | null;
+  /** JSON object, or null. */
+  detail: string | null;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
   server_names: ServerNamesTable;
   registry_state: RegistryStateTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
 }

@@ -56,4 +56,37 @@ export const postgresMigrations: MigrationSteps = [
       `INSERT INTO registry_state (id, generation) VALUES (1, 0)`,
     ],
   },
+  {
+    name: '0003_keys_audit',
+    statements: [
+      `CREATE TABLE api_keys (
+        id VARCHAR(32) COLLATE "C" PRIMARY KEY,
+        name VARCHAR(100) COLLATE "C" NOT NULL CHECK (length(name) >= 1),
+        description VARCHAR(500),
+        digest CHAR(64) COLLATE "C" NOT NULL UNIQUE,
+        permissions TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TIMESTAMPTZ,
+        revoked_at TIMESTAMPTZ,
+        revoked_by TEXT,
+        last_used_at TIMESTAMPTZ
+      )`,
+      `CREATE TABLE audit_events (
+        id BIGSERIAL PRIMARY KEY,
+        occurred_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR(64) COLLATE "C" NOT NULL,
+        outcome VARCHAR(16) NOT NULL CHECK (outcome IN ('success','denied','failure')),
+        actor_method VARCHAR(64) COLLATE "C",
+        actor_subject TEXT COLLATE "C",
+        actor_key_id VARCHAR(32) COLLATE "C",
+        target TEXT COLLATE "C",
+        source_ip VARCHAR(64),
+        detail TEXT
+      )`,
+      `CREATE INDEX audit_events_occurred_at ON audit_events (occurred_at)`,
+      `CREATE INDEX audit_events_actor ON audit_events (actor_subject, id)`,
+      `CREATE INDEX audit_events_target ON audit_events (target, id)`,
+    ],
+  },
 ];

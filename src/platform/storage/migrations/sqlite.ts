@@ -52,4 +52,37 @@ export const sqliteMigrations: MigrationSteps = [
       `INSERT INTO registry_state (id, generation) VALUES (1, 0)`,
     ],
   },
+  {
+    name: '0003_keys_audit',
+    statements: [
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+        description TEXT CHECK (description IS NULL OR length(description) <= 500),
+        digest TEXT NOT NULL UNIQUE,
+        permissions TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT,
+        revoked_by TEXT,
+        last_used_at TEXT
+      ) WITHOUT ROWID`,
+      `CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        occurred_at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('success','denied','failure')),
+        actor_method TEXT,
+        actor_subject TEXT,
+        actor_key_id TEXT,
+        target TEXT,
+        source_ip TEXT,
+        detail TEXT
+      )`,
+      `CREATE INDEX audit_events_occurred_at ON audit_events (occurred_at)`,
+      `CREATE INDEX audit_events_actor ON audit_events (actor_subject, id)`,
+      `CREATE INDEX audit_events_target ON audit_events (target, id)`,
+    ],
+  },
 ];
