@@ -13,6 +13,8 @@ import { RegistryReadCache } from './registry/read-cache.js';
 import { RegistryService } from './registry/service.js';
 import type { PackageVerifier } from './registry/service.js';
 import { RegistryStore } from './registry/store.js';
+import { createSync } from './sync/index.js';
+import type { SyncJob, SyncService } from './sync/index.js';
 
 /** Everything below the HTTP edge: database, stores, services. Shared by `serve`, `import` and tests. */
 export interface Wharf {
@@ -23,6 +25,9 @@ export interface Wharf {
   registryCache: RegistryReadCache;
   tokens: RegistryTokens;
   authenticator: Authenticator;
+  sync: SyncService;
+  /** Runs when WHARF_SYNC_UPSTREAM is set and `serve` starts it. */
+  syncJob: SyncJob | undefined;
   close(): Promise<void>;
 }
 
@@ -55,6 +60,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
   const authenticator = new Authenticator(tokens, config.adminToken);
+  const sync = createSync({ config, registry, database, clock, logger });
   return {
     config,
     logger,
@@ -63,7 +69,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     registryCache,
     tokens,
     authenticator,
+    sync: sync.service,
+    syncJob: sync.job,
     async close() {
+      await sync.close();
       registryCache.stop();
       await outbound.close();
       await database.close();

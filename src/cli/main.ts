@@ -4,12 +4,14 @@ import { ConfigError } from '../config/config.js';
 import { buildInfo } from '../version.js';
 import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
+import { syncCommand } from './commands/sync.js';
 
 const program = new Command('wharf')
   .description('Wharf: a self-hosted control plane for Model Context Protocol servers')
   .version(buildInfo.version)
   .addCommand(serveCommand())
   .addCommand(importCommand())
+  .addCommand(syncCommand())
   .exitOverride();
 
 try {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePatterns } from '../sync/patterns.js';
 
 /**
  * One typed, validated configuration object, loaded once at start and passed explicitly.
@@ -25,6 +26,16 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** Continuous mirroring of another registry (`wharf sync`, and a background job in `serve` when `upstream` is set). */
+  sync: {
+    upstream: string | undefined;
+    intervalSeconds: number;
+    allow: string[];
+    deny: string[];
+    conflict: 'skip' | 'local-wins' | 'upstream-wins';
+    overlapSeconds: number;
+    reconcileHours: number;
+  };
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -61,6 +72,17 @@ const optionalUrl = optionalText.refine(
   'must be an http(s) URL',
 );
 
+/** Comma-separated name patterns with the permission semantics (exact name, prefix ending in `*`, or `*`). */
+const namePatterns = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const { patterns, problem } = parsePatterns(v);
+    if (problem === undefined) return patterns;
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
+
 const schema = z.object({
   host: z.string().min(1, 'must not be empty'),
   port: z.coerce
@@ -93,6 +115,18 @@ const schema = z.object({
   cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
+  syncUpstream: optionalUrl,
+  syncIntervalSeconds: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1'),
+  syncAllow: namePatterns,
+  syncDeny: namePatterns,
+  syncConflict: z.enum(['skip', 'local-wins', 'upstream-wins'], {
+    message: 'must be skip, local-wins or upstream-wins',
+  }),
+  syncOverlapSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0),
+  syncReconcileHours: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 (never) or more'),
 });
 
 /** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
@@ -115,6 +149,13 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   cargoUrl: 'WHARF_CARGO_URL',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
+  syncUpstream: 'WHARF_SYNC_UPSTREAM',
+  syncIntervalSeconds: 'WHARF_SYNC_INTERVAL_SECONDS',
+  syncAllow: 'WHARF_SYNC_ALLOW',
+  syncDeny: 'WHARF_SYNC_DENY',
+  syncConflict: 'WHARF_SYNC_CONFLICT',
+  syncOverlapSeconds: 'WHARF_SYNC_OVERLAP_SECONDS',
+  syncReconcileHours: 'WHARF_SYNC_RECONCILE_HOURS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -137,6 +178,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     cargoUrl: env.WHARF_CARGO_URL,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
+    syncUpstream: env.WHARF_SYNC_UPSTREAM,
+    syncIntervalSeconds: env.WHARF_SYNC_INTERVAL_SECONDS ?? 300,
+    syncAllow: env.WHARF_SYNC_ALLOW,
+    syncDeny: env.WHARF_SYNC_DENY,
+    syncConflict: env.WHARF_SYNC_CONFLICT ?? 'skip',
+    syncOverlapSeconds: env.WHARF_SYNC_OVERLAP_SECONDS ?? 300,
+    syncReconcileHours: env.WHARF_SYNC_RECONCILE_HOURS ?? 24,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -177,6 +225,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
+    sync: {
+      upstream: c.syncUpstream,
+      intervalSeconds: c.syncIntervalSeconds,
+      allow: c.syncAllow,
+      deny: c.syncDeny,
+      conflict: c.syncConflict,
+      overlapSeconds: c.syncOverlapSeconds,
+      reconcileHours: c.syncReconcileHours,
+    },
   };
 }
 
