@@ -30,6 +30,10 @@ export class FakeUpstream {
   failNext = 0;
   /** Milliseconds to wait before answering each list request. */
   delayMs = 0;
+  /** List requests after this many wait until `release()` (a sync stuck mid-pass, deterministically). */
+  holdAfter = Number.POSITIVE_INFINITY;
+  private listRequests = 0;
+  private readonly held: (() => void)[] = [];
   /** When false, responses carry no Date header. */
   sendDate = true;
   private server: http.Server | undefined;
@@ -43,7 +47,13 @@ export class FakeUpstream {
     return this.baseUrl;
   }
 
+  release(): void {
+    this.holdAfter = Number.POSITIVE_INFINITY;
+    for (const resume of this.held.splice(0)) resume();
+  }
+
   async stop(): Promise<void> {
+    this.release();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -131,6 +141,8 @@ export class FakeUpstream {
       res.end(JSON.stringify({ title: 'Not Found', status: 404, detail: 'Endpoint not found' }));
       return;
     }
+    this.listRequests += 1;
+    if (this.listRequests > this.holdAfter) await new Promise<void>((resolve) => this.held.push(resolve));
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failNext > 0) {
       this.failNext -= 1;
