@@ -18,8 +18,9 @@ import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
 import { registrySearch } from './scenarios/registry-search.js';
+import { sync } from './scenarios/sync.js';
 
-const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory];
+const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory, sync];
 
 function usage(): string {
   return [

@@ -316,8 +316,9 @@ export class RegistryService {
       const inserts: MirroredVersion[] = [];
       const updates: MirroredVersion[] = [];
       const confirms: VersionKey[] = [];
-      const reflagNames: string[] = [];
+      const clearNames: string[] = [];
       const latest: VersionKey[] = [];
+      const insertedLatest = new Set<string>();
       for (const [name, entries] of byName) {
         const rows = existing.get(name) ?? [];
         const isOurs = (row: ServerVersion) => row.origin?.upstream === page.upstream;
@@ -353,16 +354,20 @@ export class RegistryService {
         const wanted = mirroredLatest(rows, applied, foreign);
         const flagged = rows.find((row) => row.isLatest)?.version;
         if (wanted !== flagged) {
-          reflagNames.push(name);
-          if (wanted !== undefined) latest.push({ name, version: wanted });
+          if (flagged !== undefined) clearNames.push(name);
+          if (wanted === undefined) continue;
+          if (rows.some((row) => row.version === wanted)) latest.push({ name, version: wanted });
+          else insertedLatest.add(`${name}\u0000${wanted}`);
         }
       }
       result.inserted = inserts.length;
       result.updated = updates.length;
-      await store.insertMirrored(inserts, origin);
+      // Old flags go first: at most one latest version per name, and the index is not deferrable.
+      await store.setLatest(clearNames, []);
+      await store.insertMirrored(inserts, origin, insertedLatest);
       for (const entry of updates) await store.updateMirrored(entry, origin);
       await store.confirmMirrored(confirms, origin);
-      await store.setLatest(reflagNames, latest);
+      await store.setLatest([], latest);
       await inTransaction?.(trx);
     });
     for (const listener of this.writeListeners) listener();

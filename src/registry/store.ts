@@ -339,8 +339,15 @@ export class RegistryStore {
     return rows.map(toVersion);
   }
 
-  /** Inserts mirrored versions as they are upstream, without the latest flag (set afterwards by `setLatest`). */
-  async insertMirrored(entries: readonly MirroredVersion[], origin: MirrorOrigin): Promise<void> {
+  /**
+   * Inserts mirrored versions as they are upstream. Only the versions in `latest` (keys `name\u0000version`) get the
+   * latest flag: setting it here spares rewriting the row afterwards (clear the name's old flag first).
+   */
+  async insertMirrored(
+    entries: readonly MirroredVersion[],
+    origin: MirrorOrigin,
+    latest: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
     if (entries.length === 0) return;
     await this.q
       .insertInto('servers')
@@ -353,7 +360,7 @@ export class RegistryStore {
           status_message: e.statusMessage,
           published_at: e.publishedAt,
           updated_at: e.updatedAt,
-          is_latest: this.database.bool(false),
+          is_latest: this.database.bool(latest.has(`${e.name}\u0000${e.version}`)),
           value: e.document,
           origin_upstream: origin.upstream,
           origin_synced_at: origin.syncedAt,
@@ -403,6 +410,8 @@ export class RegistryStore {
       .updateTable('servers')
       .set({ origin_synced_at: origin.syncedAt })
       .where('origin_upstream', '=', origin.upstream)
+      // The plain IN on the key's first column lets both planners seek the primary key; row-value IN alone scans.
+      .where('server_name', 'in', [...new Set(keys.map((k) => k.name))])
       .where((eb) =>
         eb(
           eb.refTuple('server_name', 'version'),
@@ -414,21 +423,24 @@ export class RegistryStore {
   }
 
   /**
-   * Moves the latest flag of each of `names` to the given version (none when a name has no entry), keeping
-   * updated_at as it is: mirrored timestamps are the upstream's.
+   * Clears the latest flag of each of `names`, then sets it on the `latest` versions, keeping updated_at as it is:
+   * mirrored timestamps are the upstream's.
    */
   async setLatest(names: readonly string[], latest: readonly VersionKey[]): Promise<void> {
-    if (names.length === 0) return;
-    await this.q
-      .updateTable('servers')
-      .set({ is_latest: this.database.bool(false) })
-      .where('server_name', 'in', [...new Set(names)])
-      .where(this.latestPredicate)
-      .execute();
+    if (names.length === 0 && latest.length === 0) return;
+    if (names.length > 0) {
+      await this.q
+        .updateTable('servers')
+        .set({ is_latest: this.database.bool(false) })
+        .where('server_name', 'in', [...new Set(names)])
+        .where(this.latestPredicate)
+        .execute();
+    }
     if (latest.length === 0) return;
     await this.q
       .updateTable('servers')
       .set({ is_latest: this.database.bool(true) })
+      .where('server_name', 'in', [...new Set(latest.map((k) => k.name))])
       .where((eb) =>
         eb(
           eb.refTuple('server_name', 'version'),

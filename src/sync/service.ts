@@ -4,7 +4,7 @@ import type { MirrorConflictPolicy, RegistryService } from '../registry/service.
 import { NameFilter } from './patterns.js';
 import type { SyncState, SyncStateStore } from './store.js';
 import { MAX_PAGE_SIZE, normaliseUpstream } from './upstream.js';
-import type { UpstreamClient } from './upstream.js';
+import type { UpstreamClient, UpstreamPage } from './upstream.js';
 
 export const CONFLICT_POLICIES = [
   'skip',
@@ -158,14 +158,15 @@ export class SyncService {
     );
     report();
 
+    const fetchPage = (cursor: string | null) =>
+      client.listPage({ cursor: cursor ?? undefined, updatedSince: state.passSince ?? undefined, limit: pageSize });
+    // The next page is fetched while this one is written: the upstream and the database work at the same time.
+    let prefetched: Promise<UpstreamPage> | undefined;
     try {
       while (state.stage === 'full' || state.stage === 'incremental') {
         if (runOptions.signal?.aborted) return { outcome: 'stopped', highWater: state.highWater };
-        const page = await client.listPage({
-          cursor: state.passCursor ?? undefined,
-          updatedSince: state.passSince ?? undefined,
-          limit: pageSize,
-        });
+        const page = await (prefetched ?? fetchPage(state.passCursor));
+        prefetched = undefined;
         progress.pages += 1;
         progress.seen += page.items.length + page.invalid.length;
         progress.invalid += page.invalid.length;
@@ -186,8 +187,12 @@ export class SyncService {
         const last =
           page.items.length + page.invalid.length === 0 || !page.nextCursor || page.nextCursor === state.passCursor;
         const pageTime = clock.now();
-        if (!last) next.passCursor = page.nextCursor ?? null;
-        else if (next.stage === 'full') Object.assign(next, { stage: 'sweep', passCursor: null });
+        if (!last) {
+          next.passCursor = page.nextCursor ?? null;
+          prefetched = fetchPage(next.passCursor);
+          // Awaited on the next turn; a failure there is reported then, not as an unhandled rejection now.
+          prefetched.catch(() => {});
+        } else if (next.stage === 'full') Object.assign(next, { stage: 'sweep', passCursor: null });
         else Object.assign(next, completed(next, pageTime, false));
 
         if (accepted.length > 0) {
