@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { OutboundClient } from '../platform/net/index.js';
 import { OutboundError } from '../platform/net/index.js';
 import { OFFICIAL_META_KEY, SERVER_STATUSES } from '../registry/model.js';
+import type { ServerStatus } from '../registry/model.js';
 import type { MirroredVersion } from '../registry/store.js';
 import { serverNameError } from '../registry/validation/index.js';
 
@@ -59,20 +60,52 @@ export function normaliseUpstream(input: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
-const timestamp = z
-  .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}T/i.test(v) && !Number.isNaN(Date.parse(v)), 'must be an RFC 3339 timestamp')
-  // Stored to the millisecond in UTC, Wharf's own precision, so text comparisons order correctly on SQLite.
-  .transform((v) => new Date(v).toISOString());
+/** An RFC 3339 timestamp, as ISO in UTC to the millisecond (Wharf's precision; text comparisons then order it). */
+function timestamp(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/i.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
 
-const officialMeta = z.object({
-  status: z.enum(SERVER_STATUSES).default('active'),
-  statusChangedAt: timestamp.optional(),
-  statusMessage: z.string().max(500).nullish(),
-  publishedAt: timestamp,
-  updatedAt: timestamp,
-  isLatest: z.boolean().default(false),
-});
+interface OfficialMeta {
+  status: ServerStatus;
+  statusChangedAt: string;
+  statusMessage: string | null;
+  publishedAt: string;
+  updatedAt: string;
+  isLatest: boolean;
+}
+
+/**
+ * The official metadata block of one entry, or the reason it cannot be stored. Checked by hand rather than with a
+ * schema library: it runs for every version of a full copy (tens of thousands), where that cost showed.
+ */
+function officialMeta(meta: unknown): OfficialMeta | string {
+  if (!isObject(meta)) return 'is missing';
+  const status = meta.status ?? 'active';
+  if (typeof status !== 'string' || !(SERVER_STATUSES as readonly string[]).includes(status)) {
+    return 'status: must be active, deprecated or deleted';
+  }
+  const publishedAt = timestamp(meta.publishedAt);
+  const updatedAt = timestamp(meta.updatedAt);
+  if (publishedAt === undefined) return 'publishedAt: must be an RFC 3339 timestamp';
+  if (updatedAt === undefined) return 'updatedAt: must be an RFC 3339 timestamp';
+  const statusChangedAt = meta.statusChangedAt === undefined ? updatedAt : timestamp(meta.statusChangedAt);
+  if (statusChangedAt === undefined) return 'statusChangedAt: must be an RFC 3339 timestamp';
+  const message = meta.statusMessage ?? null;
+  if (message !== null && (typeof message !== 'string' || message.length > 500)) {
+    return 'statusMessage: must be a string of at most 500 characters';
+  }
+  if (meta.isLatest !== undefined && typeof meta.isLatest !== 'boolean') return 'isLatest: must be a boolean';
+  return {
+    status: status as ServerStatus,
+    statusChangedAt,
+    statusMessage: message,
+    publishedAt,
+    updatedAt,
+    isLatest: meta.isLatest === true,
+  };
+}
 
 const listResponse = z.object({
   servers: z.array(z.unknown()),
@@ -177,14 +210,8 @@ function parseItem(raw: unknown): MirroredVersion | InvalidItem {
   if (nameProblem) return invalid(nameProblem);
   if (version.trim() === '' || version.length > 255) return invalid('version must be 1 to 255 characters');
   const meta = isObject(raw._meta) ? raw._meta[OFFICIAL_META_KEY] : undefined;
-  const official = officialMeta.safeParse(meta);
-  if (!official.success) {
-    const issue = official.error.issues[0];
-    return invalid(
-      `_meta["${OFFICIAL_META_KEY}"] ${issue ? `${issue.path.join('.') || 'block'}: ${issue.message}` : 'is invalid'}`,
-    );
-  }
-  const o = official.data;
+  const o = officialMeta(meta);
+  if (typeof o === 'string') return invalid(`_meta["${OFFICIAL_META_KEY}"] ${o}`);
   const remoteUrls = Array.isArray(server.remotes)
     ? server.remotes.flatMap((r) => (isObject(r) && typeof r.url === 'string' ? [r.url] : []))
     : [];
@@ -192,8 +219,8 @@ function parseItem(raw: unknown): MirroredVersion | InvalidItem {
     name,
     version,
     status: o.status,
-    statusChangedAt: o.statusChangedAt ?? o.updatedAt,
-    statusMessage: o.statusMessage ?? null,
+    statusChangedAt: o.statusChangedAt,
+    statusMessage: o.statusMessage,
     publishedAt: o.publishedAt,
     updatedAt: o.updatedAt,
     isLatest: o.isLatest,

@@ -43,6 +43,15 @@ describeEachDatabase('sync name patterns, conflicts and removals', (database) =>
     expect(await names(mirror)).toEqual(['com.example/public']);
   });
 
+  it('skips entries it cannot store and keeps going', async () => {
+    fake.publish('com.example/fine', '1.0.0');
+    fake.publish('com.example/odd', '1.0.0').publishedAt = 'yesterday';
+    const mirror = await newMirror();
+    const summary = await mirror.wharf.sync.run(settings(fake.baseUrl));
+    expect(summary).toMatchObject({ outcome: 'completed', seen: 2, invalid: 1, inserted: 1 });
+    expect(await names(mirror)).toEqual(['com.example/fine']);
+  });
+
   it('removes versions gone upstream on a full pass only', async () => {
     fake.publish('com.example/gone', '1.0.0');
     fake.publish('com.example/gone', '2.0.0');
