@@ -20,6 +20,7 @@ import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
 import { registrySearch } from './scenarios/registry-search.js';
 import { authPublish } from './scenarios/auth-publish.js';
+import { sync } from './scenarios/sync.js';
 
 const SCENARIOS: readonly Scenario[] = [
   registryList,
@@ -28,6 +29,7 @@ const SCENARIOS: readonly Scenario[] = [
   registryMemory,
   mcpRegistry,
   authPublish,
+  sync,
 ];
 
 function usage(): string {

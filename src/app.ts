@@ -21,6 +21,7 @@ export const API_PREFIXES = ['v0', 'v0.1'] as const;
 /** Builds the HTTP app over the services, without listening, so tests can `inject()` into it. */
 export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   const metrics = new Metrics();
+  wharf.syncJob?.registerMetrics(metrics.registry);
   const app = await createHttpServer(wharf.logger, metrics);
   app.decorateRequest('principal', null);
   installAuthRateLimit(app, wharf.rateLimits);

@@ -23,6 +23,8 @@ import { RegistryReadCache } from './registry/read-cache.js';
 import { RegistryService } from './registry/service.js';
 import type { PackageVerifier } from './registry/service.js';
 import { RegistryStore } from './registry/store.js';
+import { createSync } from './sync/index.js';
+import type { SyncJob, SyncService } from './sync/index.js';
 
 /** Everything below the HTTP edge: database, stores, services. Shared by `serve`, `import` and tests. */
 export interface Wharf {
@@ -37,6 +39,9 @@ export interface Wharf {
   keys: ApiKeyService;
   audit: AuditService;
   rateLimits: RateLimits;
+  sync: SyncService;
+  /** Runs when WHARF_SYNC_UPSTREAM is set and `serve` starts it. */
+  syncJob: SyncJob | undefined;
   close(): Promise<void>;
 }
 
@@ -99,6 +104,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     redisUrl: config.redisUrl,
     onRedisError: (error) => logger.warn({ err: error }, 'Redis rate limit store error; limiting per process'),
   });
+  const sync = createSync({ config, registry, database, clock, logger });
   return {
     config,
     logger,
@@ -111,7 +117,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     keys,
     audit,
     rateLimits,
+    sync: sync.service,
+    syncJob: sync.job,
     async close() {
+      await sync.close();
       registryCache.stop();
       await keys.close();
       await rateLimits.close();

@@ -16,6 +16,7 @@ import { publishCommand } from './commands/publish.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { syncCommand } from './commands/sync.js';
 
 export const program = new Command('wharf')
   .description('Wharf: a self-hosted control plane for Model Context Protocol servers')
@@ -33,6 +34,7 @@ export const program = new Command('wharf')
   .addCommand(searchCommand())
   .addCommand(showCommand())
   .addCommand(doctorCommand())
+  .addCommand(syncCommand())
   .exitOverride();
 
 // Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.

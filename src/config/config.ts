@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseOidcRules } from '../auth/login/oidc-rules.js';
 import type { OidcRule } from '../auth/login/oidc-rules.js';
+import { parsePatterns } from '../sync/patterns.js';
 
 /**
  * One typed, validated configuration object, loaded once at start and passed explicitly.
@@ -29,6 +30,16 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** Continuous mirroring of another registry (`wharf sync`, and a background job in `serve` when `upstream` is set). */
+  sync: {
+    upstream: string | undefined;
+    intervalSeconds: number;
+    allow: string[];
+    deny: string[];
+    conflict: 'skip' | 'local-wins' | 'upstream-wins';
+    overlapSeconds: number;
+    reconcileHours: number;
+  };
   /** HMAC secret for API key digests; generated into the data dir when absent. */
   keySecret: string | undefined;
   /** `authenticated`: every registry read needs a valid token or API key (a private registry). */
@@ -87,6 +98,17 @@ const optionalUrl = optionalText.refine(
   (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
   'must be an http(s) URL',
 );
+
+/** Comma-separated name patterns with the permission semantics (exact name, prefix ending in `*`, or `*`). */
+const namePatterns = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const { patterns, problem } = parsePatterns(v);
+    if (problem === undefined) return patterns;
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
 
 const schema = z.object({
   host: z.string().min(1, 'must not be empty'),
@@ -169,6 +191,18 @@ const schema = z.object({
     .int('must be a whole number')
     .min(0, 'must be 0 (off) or a positive number of publishes per minute')
     .max(1_000_000, 'must be at most 1000000'),
+  syncUpstream: optionalUrl,
+  syncIntervalSeconds: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1'),
+  syncAllow: namePatterns,
+  syncDeny: namePatterns,
+  syncConflict: z.enum(['skip', 'local-wins', 'upstream-wins'], {
+    message: 'must be skip, local-wins or upstream-wins',
+  }),
+  syncOverlapSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0),
+  syncReconcileHours: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 (never) or more'),
 });
 
 /** `host`, `host:port` or `[v6]:port` of a DNS server given by IP, as node's resolver needs; undefined if invalid. */
@@ -215,6 +249,13 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   registryRead: 'WHARF_REGISTRY_READ',
   rateLimitAuth: 'WHARF_RATE_LIMIT_AUTH',
   rateLimitPublish: 'WHARF_RATE_LIMIT_PUBLISH',
+  syncUpstream: 'WHARF_SYNC_UPSTREAM',
+  syncIntervalSeconds: 'WHARF_SYNC_INTERVAL_SECONDS',
+  syncAllow: 'WHARF_SYNC_ALLOW',
+  syncDeny: 'WHARF_SYNC_DENY',
+  syncConflict: 'WHARF_SYNC_CONFLICT',
+  syncOverlapSeconds: 'WHARF_SYNC_OVERLAP_SECONDS',
+  syncReconcileHours: 'WHARF_SYNC_RECONCILE_HOURS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -251,6 +292,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     registryRead: env.WHARF_REGISTRY_READ ?? 'public',
     rateLimitAuth: env.WHARF_RATE_LIMIT_AUTH ?? 60,
     rateLimitPublish: env.WHARF_RATE_LIMIT_PUBLISH ?? 120,
+    syncUpstream: env.WHARF_SYNC_UPSTREAM,
+    syncIntervalSeconds: env.WHARF_SYNC_INTERVAL_SECONDS ?? 300,
+    syncAllow: env.WHARF_SYNC_ALLOW,
+    syncDeny: env.WHARF_SYNC_DENY,
+    syncConflict: env.WHARF_SYNC_CONFLICT ?? 'skip',
+    syncOverlapSeconds: env.WHARF_SYNC_OVERLAP_SECONDS ?? 300,
+    syncReconcileHours: env.WHARF_SYNC_RECONCILE_HOURS ?? 24,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -297,6 +345,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     registryRead: c.registryRead,
     rateLimitAuth: c.rateLimitAuth,
     rateLimitPublish: c.rateLimitPublish,
+    sync: {
+      upstream: c.syncUpstream,
+      intervalSeconds: c.syncIntervalSeconds,
+      allow: c.syncAllow,
+      deny: c.syncDeny,
+      conflict: c.syncConflict,
+      overlapSeconds: c.syncOverlapSeconds,
+      reconcileHours: c.syncReconcileHours,
+    },
     login,
   };
 }

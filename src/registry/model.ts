@@ -14,6 +14,15 @@ export interface ServerVersion {
   isLatest: boolean;
   /** The server.json document in canonical JSON, served byte for byte. */
   document: string;
+  /** Set on versions mirrored from an upstream registry by `wharf sync`; served as `_meta["dev.wharf/origin"]`. */
+  origin?: MirrorOrigin | undefined;
+}
+
+export interface MirrorOrigin {
+  /** The upstream registry's API base URL (e.g. `https://registry.modelcontextprotocol.io/v0.1`). */
+  upstream: string;
+  /** When the sync last wrote or confirmed this version. */
+  syncedAt: string;
 }
 
 export interface ListCursor {
@@ -36,3 +45,6 @@ export interface ListFilter {
 
 /** The official metadata block under `_meta["io.modelcontextprotocol.registry/official"]`. */
 export const OFFICIAL_META_KEY = 'io.modelcontextprotocol.registry/official';
+
+/** Wharf's provenance block for mirrored versions, next to the official one in the response `_meta`. */
+export const ORIGIN_META_KEY = 'dev.wharf/origin';

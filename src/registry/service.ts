@@ -3,11 +3,13 @@ import { authorize } from '../auth/authorize.js';
 import { publishPermissionMessage } from '../auth/permissions.js';
 import type { Clock } from '../platform/clock.js';
 import { badRequest, causes, notFound, unprocessable } from '../platform/errors.js';
+import type { Transaction } from 'kysely';
+import type { WharfSchema } from '../platform/storage/schema.js';
 import type { ListFilter, ServerStatus, ServerVersion } from './model.js';
-import type { RegistryStore } from './store.js';
+import type { MirroredVersion, RegistryStore, VersionKey } from './store.js';
 import { canonicalJson, validateServerJson } from './validation/index.js';
 import type { ServerJSON, ValidationResult } from './validation/index.js';
-import { pickLatest } from './versioning.js';
+import { compareVersions, pickLatest } from './versioning.js';
 
 export const MAX_VERSIONS_PER_SERVER = 10_000;
 export const MAX_PUBLISHER_META_BYTES = 4096;
@@ -20,6 +22,30 @@ export interface PackageVerifier {
 export interface StatusChange {
   status: ServerStatus;
   statusMessage?: string | undefined;
+}
+
+/** What to do with a name that also has versions published here (or mirrored from another upstream). */
+export type MirrorConflictPolicy = 'skip' | 'local-wins' | 'upstream-wins';
+
+export interface MirrorPage {
+  /** The upstream's API base URL, recorded as the origin of every version written. */
+  upstream: string;
+  /** Local time of this write, recorded as `syncedAt`. */
+  syncedAt: string;
+  conflict: MirrorConflictPolicy;
+  entries: readonly MirroredVersion[];
+  /** Record unchanged versions as confirmed (a full pass), so the final sweep keeps them. */
+  confirmUnchanged: boolean;
+}
+
+export interface MirrorPageResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Upstream versions not applied because of the conflict policy. */
+  conflicts: number;
+  /** Names the conflict policy held back (each once). */
+  conflictNames: string[];
 }
 
 export interface ListPage {
@@ -249,6 +275,132 @@ export class RegistryService {
     if (latest && flagged.length === 1 && flagged[0]?.version === latest.version) return;
     await store.moveLatest(name, latest?.version, now);
   }
+
+  // --- Mirroring (wharf sync) ---
+
+  /**
+   * Applies one page of versions copied from an upstream registry in one transaction: inserts new versions and
+   * overwrites changed ones with the upstream's document, status and timestamps (never the local clock), applies
+   * the conflict policy to names that also exist here, and moves latest flags. `inTransaction` runs inside the same
+   * transaction, so a sync can commit its cursor together with the page it covers.
+   */
+  async applyMirrorPage(
+    page: MirrorPage,
+    inTransaction?: (trx: Transaction<WharfSchema>) => Promise<void>,
+  ): Promise<MirrorPageResult> {
+    const result: MirrorPageResult = { inserted: 0, updated: 0, unchanged: 0, conflicts: 0, conflictNames: [] };
+    const byName = new Map<string, MirroredVersion[]>();
+    for (const entry of page.entries) {
+      const list = byName.get(entry.name) ?? [];
+      // A repeated version (an upstream answering overlapping pages) keeps its last copy.
+      const at = list.findIndex((e) => e.version === entry.version);
+      if (at >= 0) list[at] = entry;
+      else list.push(entry);
+      byName.set(entry.name, list);
+    }
+    const names = [...byName.keys()];
+    const origin = { upstream: page.upstream, syncedAt: page.syncedAt };
+    await this.store.mirrorTransaction(names, async (store, trx) => {
+      const existing = new Map<string, ServerVersion[]>();
+      for (const row of await store.versionsOfNames(names)) {
+        existing.set(row.name, [...(existing.get(row.name) ?? []), row]);
+      }
+      const inserts: MirroredVersion[] = [];
+      const updates: MirroredVersion[] = [];
+      const confirms: VersionKey[] = [];
+      const clearNames: string[] = [];
+      const latest: VersionKey[] = [];
+      const insertedLatest = new Set<string>();
+      for (const [name, entries] of byName) {
+        const rows = existing.get(name) ?? [];
+        const isOurs = (row: ServerVersion) => row.origin?.upstream === page.upstream;
+        const foreign = rows.some((row) => !isOurs(row));
+        if (foreign && page.conflict === 'skip') {
+          result.conflicts += entries.length;
+          result.conflictNames.push(name);
+          // Versions mirrored before the name was also published here stay, as they are.
+          if (page.confirmUnchanged) {
+            confirms.push(...entries.filter((e) => rows.some((r) => r.version === e.version && isOurs(r))));
+          }
+          continue;
+        }
+        const applied: MirroredVersion[] = [];
+        let heldBack = false;
+        for (const entry of entries) {
+          const current = rows.find((row) => row.version === entry.version);
+          if (current && !isOurs(current) && page.conflict !== 'upstream-wins') {
+            result.conflicts += 1;
+            heldBack = true;
+            continue;
+          }
+          applied.push(entry);
+          if (!current) inserts.push(entry);
+          else if (!isOurs(current) || !sameMirroredVersion(current, entry)) updates.push(entry);
+          else {
+            result.unchanged += 1;
+            if (page.confirmUnchanged) confirms.push(entry);
+          }
+        }
+        if (heldBack) result.conflictNames.push(name);
+        if (applied.length === 0) continue;
+        const wanted = mirroredLatest(rows, applied, foreign);
+        const flagged = rows.find((row) => row.isLatest)?.version;
+        if (wanted !== flagged) {
+          if (flagged !== undefined) clearNames.push(name);
+          if (wanted === undefined) continue;
+          if (rows.some((row) => row.version === wanted)) latest.push({ name, version: wanted });
+          else insertedLatest.add(`${name}\u0000${wanted}`);
+        }
+      }
+      result.inserted = inserts.length;
+      result.updated = updates.length;
+      // Old flags go first: at most one latest version per name, and the index is not deferrable.
+      await store.setLatest(clearNames, []);
+      await store.insertMirrored(inserts, origin, insertedLatest);
+      for (const entry of updates) await store.updateMirrored(entry, origin);
+      await store.confirmMirrored(confirms, origin);
+      await store.setLatest([], latest);
+      await inTransaction?.(trx);
+    });
+    for (const listener of this.writeListeners) listener();
+    return result;
+  }
+
+  /** Mirrored versions of `upstream` not written or confirmed since `before`. */
+  staleMirrored(upstream: string, before: string, limit: number): Promise<VersionKey[]> {
+    return this.store.staleMirrored(upstream, before, limit);
+  }
+
+  /**
+   * Permanently removes mirrored versions (gone upstream, or no longer allowed by the sync's name patterns) and
+   * re-picks the latest version of what remains of each name; only versions mirrored from `upstream` are touched.
+   */
+  async removeMirrored(upstream: string, keys: readonly VersionKey[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const names = [...new Set(keys.map((k) => k.name))];
+    const removed = await this.store.mirrorTransaction(names, async (store) => {
+      let count = 0;
+      const rows = await store.versionsOfNames(names);
+      const doomed = new Set(keys.map((k) => `${k.name}\u0000${k.version}`));
+      for (const row of rows) {
+        if (row.origin?.upstream !== upstream || !doomed.has(`${row.name}\u0000${row.version}`)) continue;
+        if (await store.delete(row.name, row.version)) count += 1;
+      }
+      const reflag: string[] = [];
+      const latest: VersionKey[] = [];
+      for (const name of names) {
+        const remaining = rows.filter((r) => r.name === name && !doomed.has(`${r.name}\u0000${r.version}`));
+        const wanted = pickLatest(remaining)?.version;
+        if (wanted === remaining.find((r) => r.isLatest)?.version) continue;
+        reflag.push(name);
+        if (wanted !== undefined) latest.push({ name, version: wanted });
+      }
+      await store.setLatest(reflag, latest);
+      return count;
+    });
+    for (const listener of this.writeListeners) listener();
+    return removed;
+  }
 }
 
 function remoteUrlsOf(server: ServerJSON): string[] {
@@ -258,4 +410,48 @@ function remoteUrlsOf(server: ServerJSON): string[] {
 function required<T>(value: T | undefined): T {
   if (value === undefined) throw new Error('row vanished inside its own transaction');
   return value;
+}
+
+function sameMirroredVersion(current: ServerVersion, entry: MirroredVersion): boolean {
+  return (
+    current.status === entry.status &&
+    current.statusChangedAt === entry.statusChangedAt &&
+    current.statusMessage === entry.statusMessage &&
+    current.publishedAt === entry.publishedAt &&
+    current.updatedAt === entry.updatedAt &&
+    current.document === entry.document
+  );
+}
+
+/**
+ * The version of a mirrored name that should carry the latest flag once `applied` is written. The upstream's flag
+ * wins when this page carries one; otherwise the current flag stays unless the upstream now says that version is not
+ * latest. That covers the official registry's quirk of un-flagging the previous latest without touching its
+ * updatedAt (an incremental sync never sees that row again). With no flag left, the official rule re-picks one from
+ * the versions at hand; a later page or the periodic full pass corrects a guess the upstream disagrees with.
+ * Names mixing local and mirrored versions always use the official rule.
+ */
+function mirroredLatest(
+  rows: readonly ServerVersion[],
+  applied: readonly MirroredVersion[],
+  mixed: boolean,
+): string | undefined {
+  const merged = new Map<string, { version: string; status: string; publishedAt: string; isLatest: boolean }>();
+  for (const row of rows) merged.set(row.version, row);
+  for (const entry of applied) merged.set(entry.version, entry);
+  const all = [...merged.values()];
+  if (mixed) return pickLatest(all)?.version;
+  const claimed = applied.filter((e) => e.isLatest);
+  if (claimed.length > 0) {
+    let best = claimed[0]!;
+    for (const c of claimed.slice(1)) {
+      if (c.updatedAt > best.updatedAt || (c.updatedAt === best.updatedAt && compareVersions(c, best) > 0)) best = c;
+    }
+    return best.version;
+  }
+  const deniedLatest = new Set(applied.map((e) => e.version));
+  const kept = rows.find((row) => row.isLatest && !deniedLatest.has(row.version));
+  if (kept) return kept.version;
+  const candidates = all.filter((v) => !deniedLatest.has(v.version));
+  return (pickLatest(candidates) ?? pickLatest(all))?.version;
 }

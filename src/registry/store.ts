@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Expression, SqlBool as KyselySqlBool, Transaction } from 'kysely';
 import type { Database, Queryable } from '../platform/storage/database.js';
 import type { WharfSchema } from '../platform/storage/schema.js';
-import type { ListFilter, ServerStatus, ServerVersion } from './model.js';
+import type { ListFilter, MirrorOrigin, ServerStatus, ServerVersion } from './model.js';
 
 const columns = [
   'server_name',
@@ -14,6 +14,8 @@ const columns = [
   'updated_at',
   'is_latest',
   'value',
+  'origin_upstream',
+  'origin_synced_at',
 ] as const;
 
 type Row = Pick<WharfSchema['servers'], (typeof columns)[number]>;
@@ -28,7 +30,18 @@ const toVersion = (row: Row): ServerVersion => ({
   updatedAt: row.updated_at,
   isLatest: row.is_latest === true || row.is_latest === 1,
   document: row.value,
+  ...(row.origin_upstream ? { origin: { upstream: row.origin_upstream, syncedAt: row.origin_synced_at ?? '' } } : {}),
 });
+
+/** A version copied from an upstream registry, with the upstream's own metadata. */
+export interface MirroredVersion extends ServerVersion {
+  remoteUrls: readonly string[];
+}
+
+export interface VersionKey {
+  name: string;
+  version: string;
+}
 
 export interface VersionSummary {
   version: string;
@@ -285,5 +298,170 @@ export class RegistryStore {
       .limit(1)
       .executeTakeFirst();
     return row && { url: row.url, serverName: row.server_name };
+  }
+
+  // --- Mirroring (wharf sync): writes that keep the upstream's timestamps, status and latest flags. ---
+
+  /**
+   * Like `writeTransaction` for a page of mirrored versions: holds the write lock of every name (taken in sorted
+   * order, so two mirror writers cannot deadlock) and advances the generation in the same transaction.
+   * `work` also receives the transaction so a caller can commit its own bookkeeping with the page.
+   */
+  async mirrorTransaction<T>(
+    names: readonly string[],
+    work: (store: RegistryStore, trx: Transaction<WharfSchema>) => Promise<T>,
+  ): Promise<T> {
+    return this.database.db.transaction().execute(async (trx: Transaction<WharfSchema>) => {
+      if (this.database.dialect === 'postgres' && names.length > 0) {
+        const keys = [...new Set(names)].sort().map((name) => `registry:${name}`);
+        await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k ORDER BY k`.execute(
+          trx,
+        );
+      }
+      const result = await work(new RegistryStore(this.database, trx), trx);
+      await trx
+        .updateTable('registry_state')
+        .set((eb) => ({ generation: eb('generation', '+', 1) }))
+        .where('id', '=', 1)
+        .execute();
+      return result;
+    });
+  }
+
+  /** Every version (deleted included) of each of `names`. */
+  async versionsOfNames(names: readonly string[]): Promise<ServerVersion[]> {
+    if (names.length === 0) return [];
+    const rows = await this.q
+      .selectFrom('servers')
+      .select(columns)
+      .where('server_name', 'in', [...new Set(names)])
+      .execute();
+    return rows.map(toVersion);
+  }
+
+  /**
+   * Inserts mirrored versions as they are upstream. Only the versions in `latest` (keys `name\u0000version`) get the
+   * latest flag: setting it here spares rewriting the row afterwards (clear the name's old flag first).
+   */
+  async insertMirrored(
+    entries: readonly MirroredVersion[],
+    origin: MirrorOrigin,
+    latest: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    await this.q
+      .insertInto('servers')
+      .values(
+        entries.map((e) => ({
+          server_name: e.name,
+          version: e.version,
+          status: e.status,
+          status_changed_at: e.statusChangedAt,
+          status_message: e.statusMessage,
+          published_at: e.publishedAt,
+          updated_at: e.updatedAt,
+          is_latest: this.database.bool(latest.has(`${e.name}\u0000${e.version}`)),
+          value: e.document,
+          origin_upstream: origin.upstream,
+          origin_synced_at: origin.syncedAt,
+        })),
+      )
+      .execute();
+    await this.q
+      .insertInto('server_names')
+      .values([...new Set(entries.map((e) => e.name))].map((name) => ({ server_name: name })))
+      .onConflict((oc) => oc.column('server_name').doNothing())
+      .execute();
+    const remotes = entries.flatMap((e) =>
+      [...new Set(e.remoteUrls)].map((url) => ({ server_name: e.name, version: e.version, url })),
+    );
+    if (remotes.length > 0) await this.q.insertInto('server_remotes').values(remotes).execute();
+  }
+
+  /** Overwrites one version with the upstream's copy (the latest flag is left to `setLatest`). */
+  async updateMirrored(entry: MirroredVersion, origin: MirrorOrigin): Promise<void> {
+    await this.q
+      .updateTable('servers')
+      .set({
+        status: entry.status,
+        status_changed_at: entry.statusChangedAt,
+        status_message: entry.statusMessage,
+        published_at: entry.publishedAt,
+        updated_at: entry.updatedAt,
+        value: entry.document,
+        origin_upstream: origin.upstream,
+        origin_synced_at: origin.syncedAt,
+      })
+      .where('server_name', '=', entry.name)
+      .where('version', '=', entry.version)
+      .execute();
+    await this.q
+      .deleteFrom('server_remotes')
+      .where('server_name', '=', entry.name)
+      .where('version', '=', entry.version)
+      .execute();
+    await this.insertRemotes(entry.name, entry.version, entry.remoteUrls);
+  }
+
+  /** Records that mirrored versions were seen unchanged upstream at `origin.syncedAt`. */
+  async confirmMirrored(keys: readonly VersionKey[], origin: MirrorOrigin): Promise<void> {
+    if (keys.length === 0) return;
+    await this.q
+      .updateTable('servers')
+      .set({ origin_synced_at: origin.syncedAt })
+      .where('origin_upstream', '=', origin.upstream)
+      // The plain IN on the key's first column lets both planners seek the primary key; row-value IN alone scans.
+      .where('server_name', 'in', [...new Set(keys.map((k) => k.name))])
+      .where((eb) =>
+        eb(
+          eb.refTuple('server_name', 'version'),
+          'in',
+          keys.map((k) => eb.tuple(k.name, k.version)),
+        ),
+      )
+      .execute();
+  }
+
+  /**
+   * Clears the latest flag of each of `names`, then sets it on the `latest` versions, keeping updated_at as it is:
+   * mirrored timestamps are the upstream's.
+   */
+  async setLatest(names: readonly string[], latest: readonly VersionKey[]): Promise<void> {
+    if (names.length === 0 && latest.length === 0) return;
+    if (names.length > 0) {
+      await this.q
+        .updateTable('servers')
+        .set({ is_latest: this.database.bool(false) })
+        .where('server_name', 'in', [...new Set(names)])
+        .where(this.latestPredicate)
+        .execute();
+    }
+    if (latest.length === 0) return;
+    await this.q
+      .updateTable('servers')
+      .set({ is_latest: this.database.bool(true) })
+      .where('server_name', 'in', [...new Set(latest.map((k) => k.name))])
+      .where((eb) =>
+        eb(
+          eb.refTuple('server_name', 'version'),
+          'in',
+          latest.map((k) => eb.tuple(k.name, k.version)),
+        ),
+      )
+      .execute();
+  }
+
+  /** Mirrored versions of `upstream` not written or confirmed since `before` (gone upstream, or now filtered out). */
+  async staleMirrored(upstream: string, before: string, limit: number): Promise<VersionKey[]> {
+    const rows = await this.q
+      .selectFrom('servers')
+      .select(['server_name', 'version'])
+      .where('origin_upstream', '=', upstream)
+      .where((eb) => eb.or([eb('origin_synced_at', '<', before), eb('origin_synced_at', 'is', null)]))
+      .orderBy('server_name')
+      .orderBy('version')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ name: r.server_name, version: r.version }));
   }
 }

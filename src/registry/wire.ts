@@ -1,5 +1,5 @@
 import type { ServerVersion } from './model.js';
-import { OFFICIAL_META_KEY } from './model.js';
+import { OFFICIAL_META_KEY, ORIGIN_META_KEY } from './model.js';
 
 /**
  * The official response shapes, written as strings: the stored document is already canonical JSON,
@@ -15,7 +15,8 @@ export function officialMetaJson(v: ServerVersion): string {
 }
 
 export function serverResponseJson(v: ServerVersion): string {
-  return `{"server":${v.document},"_meta":{"${OFFICIAL_META_KEY}":${officialMetaJson(v)}}}`;
+  const origin = v.origin ? `,"${ORIGIN_META_KEY}":${JSON.stringify(v.origin)}` : '';
+  return `{"server":${v.document},"_meta":{"${OFFICIAL_META_KEY}":${officialMetaJson(v)}${origin}}}`;
 }
 
 export function serverListJson(servers: readonly ServerVersion[], nextCursor?: string): string {

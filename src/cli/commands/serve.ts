@@ -19,6 +19,7 @@ export function serveCommand(): Command {
     const wharf = await createWharf(config, logger);
     const app = await buildApp(wharf);
     await app.listen({ host: config.host, port: config.port });
+    wharf.syncJob?.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -113,6 +113,9 @@ export async function migrate(database: Database): Promise<string[]> {
     provider: new StepsProvider(steps),
     migrationTableName: 'wharf_migrations',
     migrationLockTableName: 'wharf_migrations_lock',
+    // Capabilities append independent steps; a database created from a branch that had a later step
+    // first must still take the earlier ones when it meets them.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

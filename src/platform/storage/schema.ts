@@ -18,6 +18,10 @@ export interface ServersTable {
   is_latest: SqlBool;
   /** The server.json document in canonical form (Go encoding order), echoed byte for byte. */
   value: string;
+  /** The upstream registry a mirrored version came from (`wharf sync`); null when published here. */
+  origin_upstream?: string | null;
+  /** When the sync last wrote or confirmed this version. */
+  origin_synced_at?: string | null;
 }
 
 export interface ServerRemotesTable {
@@ -65,6 +69,22 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+export interface SyncStateTable {
+  upstream: string;
+  stage: 'idle' | 'full' | 'incremental' | 'sweep';
+  pass_since: string | null;
+  pass_cursor: string | null;
+  pass_started_at: string | null;
+  pass_upstream_time: string | null;
+  pass_max_updated_at: string | null;
+  pass_fingerprint: string | null;
+  high_water: string | null;
+  last_full_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  updated_at: string;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
@@ -72,4 +92,5 @@ export interface WharfSchema {
   registry_state: RegistryStateTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  sync_state: SyncStateTable;
 }

@@ -89,4 +89,29 @@ export const postgresMigrations: MigrationSteps = [
       `CREATE INDEX audit_events_target ON audit_events (target, id)`,
     ],
   },
+  {
+    name: '0007_sync',
+    statements: [
+      // Where a mirrored version came from; NULL for versions published on this Wharf.
+      `ALTER TABLE servers ADD COLUMN origin_upstream TEXT COLLATE "C"`,
+      `ALTER TABLE servers ADD COLUMN origin_synced_at TIMESTAMPTZ`,
+      `CREATE INDEX servers_origin ON servers (origin_upstream, origin_synced_at) WHERE origin_upstream IS NOT NULL`,
+      // One row per upstream: the pass in progress (committed with each page it covers) and the high-water mark.
+      `CREATE TABLE sync_state (
+        upstream TEXT COLLATE "C" PRIMARY KEY,
+        stage VARCHAR(16) NOT NULL DEFAULT 'idle' CHECK (stage IN ('idle','full','incremental','sweep')),
+        pass_since TIMESTAMPTZ,
+        pass_cursor TEXT COLLATE "C",
+        pass_started_at TIMESTAMPTZ,
+        pass_upstream_time TIMESTAMPTZ,
+        pass_max_updated_at TIMESTAMPTZ,
+        pass_fingerprint TEXT,
+        high_water TIMESTAMPTZ,
+        last_full_at TIMESTAMPTZ,
+        last_success_at TIMESTAMPTZ,
+        last_error TEXT,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
 ];

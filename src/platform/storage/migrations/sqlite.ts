@@ -85,4 +85,29 @@ export const sqliteMigrations: MigrationSteps = [
       `CREATE INDEX audit_events_target ON audit_events (target, id)`,
     ],
   },
+  {
+    name: '0007_sync',
+    statements: [
+      // Where a mirrored version came from; NULL for versions published on this Wharf.
+      `ALTER TABLE servers ADD COLUMN origin_upstream TEXT`,
+      `ALTER TABLE servers ADD COLUMN origin_synced_at TEXT`,
+      `CREATE INDEX servers_origin ON servers (origin_upstream, origin_synced_at) WHERE origin_upstream IS NOT NULL`,
+      // One row per upstream: the pass in progress (committed with each page it covers) and the high-water mark.
+      `CREATE TABLE sync_state (
+        upstream TEXT PRIMARY KEY,
+        stage TEXT NOT NULL DEFAULT 'idle' CHECK (stage IN ('idle','full','incremental','sweep')),
+        pass_since TEXT,
+        pass_cursor TEXT,
+        pass_started_at TEXT,
+        pass_upstream_time TEXT,
+        pass_max_updated_at TEXT,
+        pass_fingerprint TEXT,
+        high_water TEXT,
+        last_full_at TEXT,
+        last_success_at TEXT,
+        last_error TEXT,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
