@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { authRoutes } from './auth/routes.js';
+import { contextRoutes } from './contexts/routes.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
@@ -53,5 +54,11 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
       { prefix: `/${apiVersion}` },
     );
   }
+  wharf.contexts.instrument(metrics);
+  await app.register(contextRoutes, {
+    prefix: '/api/v1',
+    service: wharf.contexts,
+    authenticator: wharf.authenticator,
+  });
   return app;
 }

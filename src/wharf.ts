@@ -2,6 +2,8 @@ import { Authenticator } from './auth/authenticator.js';
 import { loadSigningKey } from './auth/signing-key.js';
 import { RegistryTokens } from './auth/tokens.js';
 import type { WharfConfig } from './config/config.js';
+import { createContextStore } from './contexts/backend.js';
+import { ContextService } from './contexts/service.js';
 import { monotonicClock } from './platform/clock.js';
 import type { Clock } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
@@ -23,12 +25,17 @@ export interface Wharf {
   registryCache: RegistryReadCache;
   tokens: RegistryTokens;
   authenticator: Authenticator;
+  contexts: ContextService;
   close(): Promise<void>;
 }
 
 export interface WharfOverrides {
   clock?: Clock;
   packageVerifier?: PackageVerifier;
+  /** The context store's clock (epoch ms), so tests can move time for TTLs. */
+  contextClock?: () => number;
+  /** Prefix of the context store's Redis keys, so test runs can share a Redis. */
+  redisKeyPrefix?: string;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -55,6 +62,9 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   await registryCache.start();
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
   const authenticator = new Authenticator(tokens, config.adminToken);
+  const contextStore = await createContextStore(config, database, { keyPrefix: overrides.redisKeyPrefix });
+  const contexts = new ContextService(contextStore, config.contexts, logger, overrides.contextClock);
+  contexts.start();
   return {
     config,
     logger,
@@ -63,8 +73,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     registryCache,
     tokens,
     authenticator,
+    contexts,
     async close() {
       registryCache.stop();
+      await contexts.close();
       await outbound.close();
       await database.close();
     },

@@ -25,6 +25,20 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** The context store (docs/contexts.md). */
+  contexts: ContextConfig;
+}
+
+export interface ContextConfig {
+  /** `auto` = Redis when a Redis URL is set, else the main database. */
+  store: 'auto' | 'database' | 'redis';
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  maxDocumentBytes: number;
+  /** Namespace patterns where non-admin callers only see contexts whose metadata.owner is their subject. */
+  ownerRuleNamespaces: string[];
+  reapIntervalMs: number;
+  eventRetentionSeconds: number;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -93,6 +107,25 @@ const schema = z.object({
   cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
+  contextStore: z.enum(['auto', 'database', 'redis'], { message: 'must be auto, database or redis' }),
+  contextDefaultTtlSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0),
+  contextMaxTtlSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1),
+  contextMaxBytes: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1024, 'must be at least 1024')
+    .max(1_000_000, 'must be at most 1000000 (request bodies are limited to 1 MiB)'),
+  contextOwnerRule: z
+    .string()
+    .transform((v) => v.trim())
+    .refine(
+      (v) =>
+        /^(true|false|1|0|yes|no|on|off|)$/i.test(v) ||
+        /^[A-Za-z0-9._/*-]+(,[A-Za-z0-9._/*-]+)*$/.test(v.replace(/\s+/g, '')),
+      'must be true, false, or a comma-separated list of namespace patterns',
+    ),
+  contextReapIntervalMs: z.coerce.number({ message: 'must be a number' }).int().min(50).max(60_000),
+  contextEventRetentionSeconds: z.coerce.number({ message: 'must be a number' }).int().min(60),
 });
 
 /** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
@@ -115,6 +148,13 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   cargoUrl: 'WHARF_CARGO_URL',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
+  contextStore: 'WHARF_CONTEXT_STORE',
+  contextDefaultTtlSeconds: 'WHARF_CONTEXT_DEFAULT_TTL_SECONDS',
+  contextMaxTtlSeconds: 'WHARF_CONTEXT_MAX_TTL_SECONDS',
+  contextMaxBytes: 'WHARF_CONTEXT_MAX_BYTES',
+  contextOwnerRule: 'WHARF_CONTEXT_OWNER_RULE',
+  contextReapIntervalMs: 'WHARF_CONTEXT_REAP_INTERVAL_MS',
+  contextEventRetentionSeconds: 'WHARF_CONTEXT_EVENT_RETENTION_SECONDS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -137,6 +177,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     cargoUrl: env.WHARF_CARGO_URL,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
+    contextStore: env.WHARF_CONTEXT_STORE ?? 'auto',
+    contextDefaultTtlSeconds: env.WHARF_CONTEXT_DEFAULT_TTL_SECONDS ?? 3600,
+    contextMaxTtlSeconds: env.WHARF_CONTEXT_MAX_TTL_SECONDS ?? 30 * 86_400,
+    contextMaxBytes: env.WHARF_CONTEXT_MAX_BYTES ?? 256 * 1024,
+    contextOwnerRule: env.WHARF_CONTEXT_OWNER_RULE ?? 'false',
+    contextReapIntervalMs: env.WHARF_CONTEXT_REAP_INTERVAL_MS ?? 500,
+    contextEventRetentionSeconds: env.WHARF_CONTEXT_EVENT_RETENTION_SECONDS ?? 3600,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -148,6 +195,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.contextStore === 'redis' && !c.redisUrl) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WHARF_CONTEXT_STORE = "redis": needs --redis-url / WHARF_REDIS_URL',
+    );
+  }
+  if (c.contextDefaultTtlSeconds > c.contextMaxTtlSeconds) {
+    throw new ConfigError(
+      `Invalid configuration:\n  WHARF_CONTEXT_DEFAULT_TTL_SECONDS = ${c.contextDefaultTtlSeconds}: must not exceed WHARF_CONTEXT_MAX_TTL_SECONDS (${c.contextMaxTtlSeconds})`,
+    );
+  }
   const dataDir = path.resolve(c.dataDir);
   let database: WharfConfig['database'];
   if (c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl)) {
@@ -177,7 +234,26 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
+    contexts: {
+      store: c.contextStore,
+      defaultTtlSeconds: c.contextDefaultTtlSeconds,
+      maxTtlSeconds: c.contextMaxTtlSeconds,
+      maxDocumentBytes: c.contextMaxBytes,
+      ownerRuleNamespaces: ownerRulePatterns(c.contextOwnerRule),
+      reapIntervalMs: c.contextReapIntervalMs,
+      eventRetentionSeconds: c.contextEventRetentionSeconds,
+    },
   };
+}
+
+/** `true` = every namespace, `false`/empty = none, otherwise the listed namespace patterns. */
+function ownerRulePatterns(value: string): string[] {
+  if (/^(true|1|yes|on)$/i.test(value)) return ['*'];
+  if (/^(false|0|no|off|)$/i.test(value)) return [];
+  return value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 /** A printable description of the database without credentials. */
