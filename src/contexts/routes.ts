@@ -43,6 +43,11 @@ const HEARTBEAT_MS = 15_000;
 export async function contextRoutes(app: FastifyInstance, options: ContextRoutesOptions): Promise<void> {
   const { service } = options;
   const auth = requireBearer(options.authenticator);
+  // Open event streams end when the server closes, or close() would wait for them forever.
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.abort();
+  });
   const send = (reply: FastifyReply, context: ContextRecord, status = 200) =>
     reply
       .code(status)
@@ -97,7 +102,7 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
     async (request, reply) => {
       const principal = principalOf(request);
       const namespace = await service.watchTarget(principal, { namespace: request.query.namespace });
-      return stream(request, reply, service, { namespace });
+      return stream(request, reply, service, streams, { namespace });
     },
   );
 
@@ -172,7 +177,7 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
         contextId: request.params.id,
         namespace: request.query.namespace,
       });
-      return stream(request, reply, service, { namespace, contextId: request.params.id });
+      return stream(request, reply, service, streams, { namespace, contextId: request.params.id });
     },
   );
 }
@@ -182,11 +187,14 @@ async function stream(
   request: FastifyRequest,
   reply: FastifyReply,
   service: ContextService,
+  streams: Set<AbortController>,
   target: { namespace: string; contextId?: string },
 ): Promise<void> {
   const principal = principalOf(request);
   const lastEventId = header(request, 'last-event-id') ?? (request.query as Query).last_event_id;
   const abort = new AbortController();
+  streams.add(abort);
+  abort.signal.addEventListener('abort', () => streams.delete(abort));
   const events = service.watch(principal, { ...target, lastEventId }, abort.signal);
   // Validate Last-Event-ID (and permissions) before committing to a 200 stream.
   const first = events.next();
@@ -197,7 +205,10 @@ async function stream(
     ),
     new Promise((resolve) => setTimeout(resolve, 0, null)),
   ]);
-  if (firstOrError) throw firstOrError;
+  if (firstOrError) {
+    abort.abort();
+    throw firstOrError;
+  }
 
   reply.hijack();
   const raw = reply.raw;
