@@ -30,7 +30,7 @@ export function testClock(): TestClock {
   return { now: () => now, advance: (ms) => (now += ms) };
 }
 
-const backends: ContextBackend[] = [
+export const contextBackends: ContextBackend[] = [
   {
     name: 'sqlite',
     start: (options) => startWith({ database: sqliteDatabase, env: options?.env }),
@@ -78,7 +78,7 @@ async function startWith(options: {
 
 /** The same suite on SQLite, PostgreSQL and Redis; skipped with the reason when a server is not installed. */
 export function describeEachContextBackend(title: string, suite: (backend: ContextBackend) => void): void {
-  for (const backend of backends) {
+  for (const backend of contextBackends) {
     const missing =
       backend.name === 'postgres'
         ? !postgresUrl() && 'PostgreSQL server binaries not installed'
