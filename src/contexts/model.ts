@@ -87,8 +87,10 @@ export interface ContextStore {
     condition: VersionCondition,
     next: (current: ContextRecord) => ContextRecord,
     now: number,
+    /** The context as the caller just read it, to save a read; the write still checks its version. */
+    known?: ContextRecord,
   ): Promise<WriteOutcome>;
-  delete(id: string, condition: VersionCondition, now: number): Promise<DeleteOutcome>;
+  delete(id: string, condition: VersionCondition, now: number, known?: ContextRecord): Promise<DeleteOutcome>;
   list(query: ListQuery): Promise<ContextPage>;
   /** Removes up to `limit` expired contexts, recording an `expired` event for each; returns how many. */
   reapExpired(now: number, limit: number): Promise<number>;

@@ -216,9 +216,12 @@ export class RedisContextStore implements ContextStore {
     condition: VersionCondition,
     next: (current: ContextRecord) => ContextRecord,
     now: number,
+    known?: ContextRecord,
   ): Promise<WriteOutcome> {
+    let hint = known;
     for (;;) {
-      const current = await this.get(id, now);
+      const current = hint ?? (await this.get(id, now));
+      hint = undefined;
       if (!current) return { ok: false, reason: 'not_found' };
       if (typeof condition === 'number' && current.version !== condition) {
         return { ok: false, reason: 'version_mismatch', current };
@@ -243,9 +246,11 @@ export class RedisContextStore implements ContextStore {
     }
   }
 
-  async delete(id: string, condition: VersionCondition, now: number): Promise<DeleteOutcome> {
+  async delete(id: string, condition: VersionCondition, now: number, known?: ContextRecord): Promise<DeleteOutcome> {
+    let hint = known;
     for (;;) {
-      const current = await this.get(id, now);
+      const current = hint ?? (await this.get(id, now));
+      hint = undefined;
       if (!current) return { ok: false, reason: 'not_found' };
       if (typeof condition === 'number' && current.version !== condition) {
         return { ok: false, reason: 'version_mismatch', current };

@@ -179,7 +179,7 @@ export class ContextService {
       const now = this.now();
       const expected = condition === '*' || condition === undefined ? current.version : condition;
       if (expected !== current.version) throw preconditionFailed(id, current.version);
-      const outcome = await this.timed('delete', () => this.store.delete(id, expected, now));
+      const outcome = await this.timed('delete', () => this.store.delete(id, expected, now, current));
       if (!outcome.ok) {
         if (outcome.reason === 'not_found') throw missing(id);
         if (condition === undefined) return this.delete(principal, id, precondition);
@@ -345,9 +345,11 @@ export class ContextService {
     condition: VersionCondition,
     next: (current: ContextRecord, now: number) => ContextRecord,
   ): Promise<ContextRecord> {
-    await this.load(principal, id, 'context_writer');
+    const loaded = await this.load(principal, id, 'context_writer');
     const now = this.now();
-    const outcome = await this.timed('update', () => this.store.update(id, condition, (c) => next(c, now), now));
+    const outcome = await this.timed('update', () =>
+      this.store.update(id, condition, (c) => next(c, now), now, loaded),
+    );
     if (outcome.ok) return outcome.context;
     if (outcome.reason === 'not_found') throw missing(id);
     throw preconditionFailed(id, outcome.current?.version);

@@ -71,11 +71,13 @@ export class SqlContextStore implements ContextStore {
     condition: VersionCondition,
     next: (current: ContextRecord) => ContextRecord,
     now: number,
+    known?: ContextRecord,
   ): Promise<WriteOutcome> {
+    let hint = known;
     // Optimistic: read, compute, then write only if the version is still the one read. Without If-Match a
     // lost race is retried on the new version; with If-Match it is a conflict.
     for (;;) {
-      const current = await this.get(id, now);
+      const current = hint ?? (await this.get(id, now));
       if (!current) return { ok: false, reason: 'not_found' };
       if (typeof condition === 'number' && current.version !== condition) {
         return { ok: false, reason: 'version_mismatch', current };
@@ -94,6 +96,7 @@ export class SqlContextStore implements ContextStore {
           })
           .where('id', '=', id)
           .where('version', '=', current.version)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) return false;
         await this.appendEvents(trx, [changeEvent('updated', updated)]);
@@ -103,15 +106,18 @@ export class SqlContextStore implements ContextStore {
         this.notify(updated.namespace);
         return { ok: true, context: updated };
       }
-      if (typeof condition === 'number') {
-        return { ok: false, reason: 'version_mismatch', current: (await this.get(id, now)) ?? undefined };
-      }
+      // Lost the race: the context changed, or was deleted or expired meanwhile.
+      const latest = await this.get(id, now);
+      if (!latest) return { ok: false, reason: 'not_found' };
+      if (typeof condition === 'number') return { ok: false, reason: 'version_mismatch', current: latest };
+      hint = latest;
     }
   }
 
-  async delete(id: string, condition: VersionCondition, now: number): Promise<DeleteOutcome> {
+  async delete(id: string, condition: VersionCondition, now: number, known?: ContextRecord): Promise<DeleteOutcome> {
+    let hint = known;
     for (;;) {
-      const current = await this.get(id, now);
+      const current = hint ?? (await this.get(id, now));
       if (!current) return { ok: false, reason: 'not_found' };
       if (typeof condition === 'number' && current.version !== condition) {
         return { ok: false, reason: 'version_mismatch', current };
@@ -121,6 +127,7 @@ export class SqlContextStore implements ContextStore {
           .deleteFrom('contexts')
           .where('id', '=', id)
           .where('version', '=', current.version)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
           .executeTakeFirst();
         if (Number(result.numDeletedRows) !== 1) return false;
         await this.appendEvents(trx, [{ ...baseEvent('deleted', current), at: now }]);
@@ -130,9 +137,11 @@ export class SqlContextStore implements ContextStore {
         this.notify(current.namespace);
         return { ok: true, context: current };
       }
-      if (typeof condition === 'number') {
-        return { ok: false, reason: 'version_mismatch', current: (await this.get(id, now)) ?? undefined };
-      }
+      // Lost the race: the context changed, or was deleted or expired meanwhile.
+      const latest = await this.get(id, now);
+      if (!latest) return { ok: false, reason: 'not_found' };
+      if (typeof condition === 'number') return { ok: false, reason: 'version_mismatch', current: latest };
+      hint = latest;
     }
   }
 
