@@ -15,6 +15,7 @@ import { passed, renderMarkdown, renderReport, type ScenarioReport } from './lib
 import { FULL_SIZES, QUICK_SIZES, type Scenario, type ScenarioContext } from './lib/scenario.js';
 import { WHARF_CLI, assertBuilt } from './lib/wharf.js';
 import { mcpRegistry } from './scenarios/mcp-registry.js';
+import { contexts } from './scenarios/contexts.js';
 import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
@@ -30,6 +31,7 @@ const SCENARIOS: readonly Scenario[] = [
   mcpRegistry,
   authPublish,
   sync,
+  contexts,
 ];
 
 function usage(): string {

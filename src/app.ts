@@ -8,6 +8,7 @@ import { installPrivateReads } from './auth/http.js';
 import { authRoutes } from './auth/routes.js';
 import { keyExchangeRoutes, keysRoutes } from './keys/routes.js';
 import { installAuthRateLimit, publishRateLimit } from './limits/http.js';
+import { contextRoutes } from './contexts/routes.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
@@ -83,5 +84,11 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  wharf.contexts.instrument(metrics);
+  await app.register(contextRoutes, {
+    prefix: '/api/v1',
+    service: wharf.contexts,
+    authenticator: wharf.authenticator,
+  });
   return app;
 }

@@ -12,6 +12,8 @@ import { loadKeySecret } from './keys/secret.js';
 import { ApiKeyService } from './keys/service.js';
 import { ApiKeyStore } from './keys/store.js';
 import { RateLimits } from './limits/rate-limits.js';
+import { createContextStore } from './contexts/backend.js';
+import { ContextService } from './contexts/service.js';
 import { monotonicClock } from './platform/clock.js';
 import type { Clock } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
@@ -42,6 +44,7 @@ export interface Wharf {
   sync: SyncService;
   /** Runs when WHARF_SYNC_UPSTREAM is set and `serve` starts it. */
   syncJob: SyncJob | undefined;
+  contexts: ContextService;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,10 @@ export interface WharfOverrides {
   auditTrail?: AuditTrail;
   /** Test seams for the login methods: wall clock, TXT lookups, address resolution. */
   login?: Pick<LoginServiceOptions, 'now' | 'lookupTxt' | 'resolveAddress'>;
+  /** The context store's clock (epoch ms), so tests can move time for TTLs. */
+  contextClock?: () => number;
+  /** Prefix of the context store's Redis keys, so test runs can share a Redis. */
+  redisKeyPrefix?: string;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -105,6 +112,9 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     onRedisError: (error) => logger.warn({ err: error }, 'Redis rate limit store error; limiting per process'),
   });
   const sync = createSync({ config, registry, database, clock, logger });
+  const contextStore = await createContextStore(config, database, { keyPrefix: overrides.redisKeyPrefix });
+  const contexts = new ContextService(contextStore, config.contexts, logger, overrides.contextClock);
+  contexts.start();
   return {
     config,
     logger,
@@ -119,11 +129,13 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     rateLimits,
     sync: sync.service,
     syncJob: sync.job,
+    contexts,
     async close() {
       await sync.close();
       registryCache.stop();
       await keys.close();
       await rateLimits.close();
+      await contexts.close();
       await outbound.close();
       await login.close();
       await database.close();

@@ -48,6 +48,8 @@ export interface WharfConfig {
   rateLimitAuth: number;
   /** Publishes per minute per identity; 0 turns the limit off. Global administrators are not limited. */
   rateLimitPublish: number;
+  /** The context store (docs/contexts.md). */
+  contexts: ContextConfig;
   /** External identity sources for the token-exchange endpoints (`/v0(.1)/auth/*`). */
   login: LoginConfig;
 }
@@ -63,6 +65,18 @@ export interface LoginConfig {
   httpAuthUrlTemplate: string;
   /** Generic OIDC (`auth/oidc`); undefined when `WHARF_OIDC_ISSUER` is not set. */
   oidc: { issuer: string; audience: string; rules: OidcRule[] } | undefined;
+}
+
+export interface ContextConfig {
+  /** `auto` = Redis when a Redis URL is set, else the main database. */
+  store: 'auto' | 'database' | 'redis';
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  maxDocumentBytes: number;
+  /** Namespace patterns where non-admin callers only see contexts whose metadata.owner is their subject. */
+  ownerRuleNamespaces: string[];
+  reapIntervalMs: number;
+  eventRetentionSeconds: number;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -203,6 +217,25 @@ const schema = z.object({
   }),
   syncOverlapSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0),
   syncReconcileHours: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 (never) or more'),
+  contextStore: z.enum(['auto', 'database', 'redis'], { message: 'must be auto, database or redis' }),
+  contextDefaultTtlSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0),
+  contextMaxTtlSeconds: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1),
+  contextMaxBytes: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1024, 'must be at least 1024')
+    .max(1_000_000, 'must be at most 1000000 (request bodies are limited to 1 MiB)'),
+  contextOwnerRule: z
+    .string()
+    .transform((v) => v.trim())
+    .refine(
+      (v) =>
+        /^(true|false|1|0|yes|no|on|off|)$/i.test(v) ||
+        /^[A-Za-z0-9._/*-]+(,[A-Za-z0-9._/*-]+)*$/.test(v.replace(/\s+/g, '')),
+      'must be true, false, or a comma-separated list of namespace patterns',
+    ),
+  contextReapIntervalMs: z.coerce.number({ message: 'must be a number' }).int().min(50).max(60_000),
+  contextEventRetentionSeconds: z.coerce.number({ message: 'must be a number' }).int().min(60),
 });
 
 /** `host`, `host:port` or `[v6]:port` of a DNS server given by IP, as node's resolver needs; undefined if invalid. */
@@ -256,6 +289,13 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   syncConflict: 'WHARF_SYNC_CONFLICT',
   syncOverlapSeconds: 'WHARF_SYNC_OVERLAP_SECONDS',
   syncReconcileHours: 'WHARF_SYNC_RECONCILE_HOURS',
+  contextStore: 'WHARF_CONTEXT_STORE',
+  contextDefaultTtlSeconds: 'WHARF_CONTEXT_DEFAULT_TTL_SECONDS',
+  contextMaxTtlSeconds: 'WHARF_CONTEXT_MAX_TTL_SECONDS',
+  contextMaxBytes: 'WHARF_CONTEXT_MAX_BYTES',
+  contextOwnerRule: 'WHARF_CONTEXT_OWNER_RULE',
+  contextReapIntervalMs: 'WHARF_CONTEXT_REAP_INTERVAL_MS',
+  contextEventRetentionSeconds: 'WHARF_CONTEXT_EVENT_RETENTION_SECONDS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -299,6 +339,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     syncConflict: env.WHARF_SYNC_CONFLICT ?? 'skip',
     syncOverlapSeconds: env.WHARF_SYNC_OVERLAP_SECONDS ?? 300,
     syncReconcileHours: env.WHARF_SYNC_RECONCILE_HOURS ?? 24,
+    contextStore: env.WHARF_CONTEXT_STORE ?? 'auto',
+    contextDefaultTtlSeconds: env.WHARF_CONTEXT_DEFAULT_TTL_SECONDS ?? 3600,
+    contextMaxTtlSeconds: env.WHARF_CONTEXT_MAX_TTL_SECONDS ?? 30 * 86_400,
+    contextMaxBytes: env.WHARF_CONTEXT_MAX_BYTES ?? 256 * 1024,
+    contextOwnerRule: env.WHARF_CONTEXT_OWNER_RULE ?? 'false',
+    contextReapIntervalMs: env.WHARF_CONTEXT_REAP_INTERVAL_MS ?? 500,
+    contextEventRetentionSeconds: env.WHARF_CONTEXT_EVENT_RETENTION_SECONDS ?? 3600,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -312,6 +359,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   }
   const c = parsed.data;
   const login = loginConfig(c);
+  if (c.contextStore === 'redis' && !c.redisUrl) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WHARF_CONTEXT_STORE = "redis": needs --redis-url / WHARF_REDIS_URL',
+    );
+  }
+  if (c.contextDefaultTtlSeconds > c.contextMaxTtlSeconds) {
+    throw new ConfigError(
+      `Invalid configuration:\n  WHARF_CONTEXT_DEFAULT_TTL_SECONDS = ${c.contextDefaultTtlSeconds}: must not exceed WHARF_CONTEXT_MAX_TTL_SECONDS (${c.contextMaxTtlSeconds})`,
+    );
+  }
   const dataDir = path.resolve(c.dataDir);
   let database: WharfConfig['database'];
   if (c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl)) {
@@ -354,6 +411,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       overlapSeconds: c.syncOverlapSeconds,
       reconcileHours: c.syncReconcileHours,
     },
+    contexts: {
+      store: c.contextStore,
+      defaultTtlSeconds: c.contextDefaultTtlSeconds,
+      maxTtlSeconds: c.contextMaxTtlSeconds,
+      maxDocumentBytes: c.contextMaxBytes,
+      ownerRuleNamespaces: ownerRulePatterns(c.contextOwnerRule),
+      reapIntervalMs: c.contextReapIntervalMs,
+      eventRetentionSeconds: c.contextEventRetentionSeconds,
+    },
     login,
   };
 }
@@ -391,6 +457,16 @@ function loginConfig(c: z.output<typeof schema>): LoginConfig {
     httpAuthUrlTemplate: c.httpAuthUrlTemplate,
     oidc,
   };
+}
+
+/** `true` = every namespace, `false`/empty = none, otherwise the listed namespace patterns. */
+function ownerRulePatterns(value: string): string[] {
+  if (/^(true|1|yes|on)$/i.test(value)) return ['*'];
+  if (/^(false|0|no|off|)$/i.test(value)) return [];
+  return value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 /** A printable description of the database without credentials. */

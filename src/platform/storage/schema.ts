@@ -85,6 +85,34 @@ export interface SyncStateTable {
   updated_at: string;
 }
 
+export interface ContextsTable {
+  id: string;
+  namespace: string;
+  /** JSON text of the document's `data` object. */
+  data: string;
+  /** JSON text of the document's `metadata` object. */
+  metadata: string;
+  /** `metadata.owner` when it is a string, for the owner rule. */
+  owner: string | null;
+  version: number;
+  /** Epoch milliseconds (BIGINT on PostgreSQL, which pg returns as text). */
+  created_at: number | string;
+  updated_at: number | string;
+  expires_at: number | string | null;
+}
+
+export interface ContextEventsTable {
+  seq: Generated<number | string>;
+  namespace: string;
+  context_id: string;
+  type: 'created' | 'updated' | 'deleted' | 'expired';
+  version: number;
+  at: number | string;
+  owner: string | null;
+  /** JSON text of the context after the change (created/updated). */
+  context: string | null;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
@@ -93,4 +121,6 @@ export interface WharfSchema {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   sync_state: SyncStateTable;
+  contexts: ContextsTable;
+  context_events: ContextEventsTable;
 }

@@ -114,4 +114,34 @@ export const postgresMigrations: MigrationSteps = [
       )`,
     ],
   },
+  {
+    name: '0006_contexts',
+    statements: [
+      `CREATE TABLE contexts (
+        id VARCHAR(128) COLLATE "C" NOT NULL PRIMARY KEY,
+        namespace VARCHAR(128) COLLATE "C" NOT NULL,
+        data TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        owner TEXT COLLATE "C",
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        expires_at BIGINT
+      )`,
+      `CREATE INDEX contexts_namespace_id ON contexts (namespace, id)`,
+      `CREATE INDEX contexts_expires_at ON contexts (expires_at) WHERE expires_at IS NOT NULL`,
+      `CREATE TABLE context_events (
+        seq BIGSERIAL PRIMARY KEY,
+        namespace VARCHAR(128) COLLATE "C" NOT NULL,
+        context_id VARCHAR(128) COLLATE "C" NOT NULL,
+        type VARCHAR(16) NOT NULL CHECK (type IN ('created','updated','deleted','expired')),
+        version INTEGER NOT NULL,
+        at BIGINT NOT NULL,
+        owner TEXT COLLATE "C",
+        context TEXT
+      )`,
+      `CREATE INDEX context_events_namespace_seq ON context_events (namespace, seq)`,
+      `CREATE INDEX context_events_at ON context_events (at)`,
+    ],
+  },
 ];

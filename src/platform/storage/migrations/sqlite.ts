@@ -110,4 +110,35 @@ export const sqliteMigrations: MigrationSteps = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    name: '0006_contexts',
+    statements: [
+      // Times are epoch milliseconds, so expiry checks compare integers on every backend.
+      `CREATE TABLE contexts (
+        id TEXT NOT NULL PRIMARY KEY,
+        namespace TEXT NOT NULL,
+        data TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        owner TEXT,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) WITHOUT ROWID`,
+      `CREATE INDEX contexts_namespace_id ON contexts (namespace, id)`,
+      `CREATE INDEX contexts_expires_at ON contexts (expires_at) WHERE expires_at IS NOT NULL`,
+      `CREATE TABLE context_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL,
+        context_id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('created','updated','deleted','expired')),
+        version INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        owner TEXT,
+        context TEXT
+      )`,
+      `CREATE INDEX context_events_namespace_seq ON context_events (namespace, seq)`,
+      `CREATE INDEX context_events_at ON context_events (at)`,
+    ],
+  },
 ];
