@@ -6,6 +6,7 @@ import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
 import { registryRoutes } from './registry/routes.js';
+import { searchRoutes } from './registry/search/routes.js';
 import { buildInfo } from './version.js';
 import type { Wharf } from './wharf.js';
 
@@ -53,5 +54,10 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
       { prefix: `/${apiVersion}` },
     );
   }
+  await app.register(searchRoutes, {
+    prefix: '/api/v1/registry',
+    service: wharf.registry,
+    cache: wharf.registryCache,
+  });
   return app;
 }

@@ -56,4 +56,32 @@ export const postgresMigrations: MigrationSteps = [
       `INSERT INTO registry_state (id, generation) VALUES (1, 0)`,
     ],
   },
+  {
+    name: '0004_search',
+    statements: [
+      // See the SQLite step: the same tables, so both databases rank identically.
+      `CREATE TABLE search_documents (
+        server_name VARCHAR(200) COLLATE "C" PRIMARY KEY,
+        version VARCHAR(255) COLLATE "C" NOT NULL,
+        name_lc TEXT COLLATE "C" NOT NULL,
+        slug_lc TEXT COLLATE "C" NOT NULL,
+        slug_key TEXT COLLATE "C" NOT NULL
+      )`,
+      `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      `CREATE TABLE search_terms (
+        term VARCHAR(64) COLLATE "C" NOT NULL,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        field SMALLINT NOT NULL,
+        PRIMARY KEY (term, server_name) INCLUDE (field)
+      )`,
+      `CREATE INDEX search_terms_server ON search_terms (server_name)`,
+      `CREATE TABLE search_facets (
+        facet VARCHAR(32) COLLATE "C" NOT NULL,
+        value VARCHAR(200) COLLATE "C" NOT NULL,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        PRIMARY KEY (facet, value, server_name)
+      )`,
+      `CREATE INDEX search_facets_server ON search_facets (server_name, facet, value)`,
+    ],
+  },
 ];

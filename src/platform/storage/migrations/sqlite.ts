@@ -52,4 +52,34 @@ export const sqliteMigrations: MigrationSteps = [
       `INSERT INTO registry_state (id, generation) VALUES (1, 0)`,
     ],
   },
+  {
+    name: '0004_search',
+    statements: [
+      // The search index (src/registry/search): one document per server (its latest version), filled by the
+      // registry's write transactions; servers stored before this step are indexed at start.
+      `CREATE TABLE search_documents (
+        server_name TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        name_lc TEXT NOT NULL,
+        slug_lc TEXT NOT NULL,
+        slug_key TEXT NOT NULL
+      ) WITHOUT ROWID`,
+      `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      // An inverted index as a B-tree: a word prefix is an index range, the best field rides along (covering).
+      `CREATE TABLE search_terms (
+        term TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        field INTEGER NOT NULL,
+        PRIMARY KEY (term, server_name)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX search_terms_server ON search_terms (server_name)`,
+      `CREATE TABLE search_facets (
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        PRIMARY KEY (facet, value, server_name)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX search_facets_server ON search_facets (server_name, facet, value)`,
+    ],
+  },
 ];

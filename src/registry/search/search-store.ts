@@ -1,0 +1,295 @@
+import { sql } from 'kysely';
+import type { RawBuilder, SqlBool } from 'kysely';
+import type { Database, Queryable } from '../../platform/storage/database.js';
+import type { ListFilter } from '../model.js';
+import { MIN_TYPO_WORD_LENGTH, foldName, queryWords, searchDocument, typoVariants } from './text.js';
+
+/** Above every character, so `term >= w AND term < w || TOP` is "starts with w" as an index range. */
+const TOP = '\u{10FFFF}';
+
+/**
+ * Ranking tiers, best first. A result's rank is the first tier it satisfies; ties are broken by name, then version.
+ * The words of the query are matched as prefixes of indexed words (and by one typo, see `plan`); a word's field is
+ * the best field it is found in, and a server's field is the worst of its words' fields.
+ */
+export const RANK = {
+  exactName: 0,
+  exactSlug: 1,
+  namePrefix: 2,
+  nameWords: 3,
+  nameSubstring: 4,
+  titleWords: 5,
+  descriptionWords: 6,
+  otherWords: 7,
+} as const;
+
+export interface WordPlan {
+  word: string;
+  /** Indexed words at one typo from `word`, used only when no indexed word starts with `word`. */
+  typos: string[];
+}
+
+/** A search query prepared against the current vocabulary. */
+export interface SearchPlan {
+  search: string;
+  folded: string;
+  words: WordPlan[];
+}
+
+export interface FacetCounts {
+  total: number;
+  counts: { facet: string; value: string; count: number }[];
+  namespaces: { value: string; count: number }[];
+}
+
+type Sql = RawBuilder<unknown>;
+
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * SQL of the search index: one row per server in search_documents (its latest version's name keys), its words
+ * with their best field in search_terms (an inverted index as a B-tree: prefix = index range) and its filter
+ * values in search_facets. Identical tables and queries on SQLite and PostgreSQL; the name-substring fallback
+ * uses each dialect's trigram index (FTS5, pg_trgm).
+ */
+export class SearchIndexStore {
+  constructor(
+    private readonly database: Database,
+    private readonly q: Queryable,
+  ) {}
+
+  /** Rewrites the index rows of `name` from its latest version (or removes them when no version is left). */
+  async refresh(name: string): Promise<void> {
+    const latest = await this.q
+      .selectFrom('servers')
+      .select(['version', 'value'])
+      .where('server_name', '=', name)
+      .where(this.database.dialect === 'sqlite' ? sql<SqlBool>`is_latest = 1` : sql<SqlBool>`is_latest`)
+      .executeTakeFirst();
+    await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
+    await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
+    await this.q.deleteFrom('search_documents').where('server_name', '=', name).execute();
+    if (!latest) return;
+    const doc = searchDocument(name, latest.version, latest.value);
+    await this.q
+      .insertInto('search_documents')
+      .values({
+        server_name: name,
+        version: doc.version,
+        name_lc: doc.nameLc,
+        slug_lc: doc.slugLc,
+        slug_key: doc.slugKey,
+      })
+      .execute();
+    const terms = [...doc.terms].map(([term, field]) => ({ term, server_name: name, field }));
+    // Chunks keep every statement under SQLite's bound-parameter limit whatever the document holds.
+    for (let i = 0; i < terms.length; i += 300) {
+      await this.q
+        .insertInto('search_terms')
+        .values(terms.slice(i, i + 300))
+        .execute();
+    }
+    if (doc.facets.length > 0) {
+      await this.q
+        .insertInto('search_facets')
+        .values(doc.facets.map((f) => ({ ...f, server_name: name })))
+        .execute();
+    }
+  }
+
+  /** Names with versions but no index rows (databases written before the index existed). */
+  async unindexedNames(limit: number): Promise<string[]> {
+    const rows = await this.q
+      .selectFrom('server_names as n')
+      .select('n.server_name')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('search_documents as d')
+              .select('d.server_name')
+              .whereRef('d.server_name', '=', 'n.server_name'),
+          ),
+        ),
+      )
+      .orderBy('n.server_name')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.server_name);
+  }
+
+  /** Resolves the query's words against the vocabulary: a word that starts no indexed word may be a typo. */
+  async plan(search: string): Promise<SearchPlan> {
+    const words: WordPlan[] = [];
+    for (const word of queryWords(search)) {
+      const plan: WordPlan = { word, typos: [] };
+      if (word.length >= MIN_TYPO_WORD_LENGTH && !(await this.anyTermStartsWith(word))) {
+        const rows = await this.q
+          .selectFrom('search_terms')
+          .select('term')
+          .distinct()
+          .where('term', 'in', typoVariants(word))
+          .orderBy('term')
+          .execute();
+        plan.typos = rows.map((r) => r.term);
+      }
+      words.push(plan);
+    }
+    return { search, folded: foldName(search), words };
+  }
+
+  private async anyTermStartsWith(word: string): Promise<boolean> {
+    const row = await this.q
+      .selectFrom('search_terms')
+      .select('term')
+      .where('term', '>=', word)
+      .where('term', '<', word + TOP)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The rows of one page of a ranked search, each with its rank. */
+  async rankedPage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
+    const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
+    const outer = sql.join(columns.map((c) => sql.ref(`r.${c}`)));
+    const cursor = filter.cursor;
+    const after =
+      cursor?.rank !== undefined && cursor.version !== undefined
+        ? sql`WHERE (r.search_rank, r.server_name, r.version) > (${cursor.rank}, ${cursor.name}, ${cursor.version})`
+        : sql``;
+    const query = sql<Record<string, unknown> & { search_rank: number | string }>`
+      WITH ${this.candidateCtes(plan)}
+      SELECT ${outer}, r.search_rank FROM (
+        SELECT ${select}, ${this.rankExpression(plan)} AS search_rank
+        FROM best b
+        JOIN servers ON servers.server_name = b.server_name
+        LEFT JOIN search_documents d ON d.server_name = b.server_name
+        WHERE ${this.rowPredicates(filter)}
+      ) r
+      ${after}
+      ORDER BY r.search_rank, r.server_name, r.version
+      LIMIT ${filter.limit}`;
+    const result = await query.execute(this.q);
+    return result.rows;
+  }
+
+  /** Counts per facet of everything a list request with this filter would return (all pages). */
+  async facets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number): Promise<FacetCounts> {
+    const matched = plan
+      ? sql`${this.candidateCtes(plan)}, matched AS (
+          SELECT servers.server_name, servers.status FROM best b
+          JOIN servers ON servers.server_name = b.server_name
+          WHERE ${this.rowPredicates(filter)})`
+      : sql`matched AS (SELECT servers.server_name, servers.status FROM servers WHERE ${this.rowPredicates(filter)})`;
+    const counts = await sql<{ facet: string; value: string; n: number | string }>`
+      WITH ${matched}
+      SELECT 'total' AS facet, '' AS value, COUNT(*) AS n FROM matched
+      UNION ALL
+      SELECT 'status' AS facet, status AS value, COUNT(*) AS n FROM matched GROUP BY status
+      UNION ALL
+      SELECT f.facet, f.value, COUNT(*) AS n FROM matched m
+        JOIN search_facets f ON f.server_name = m.server_name AND f.facet <> 'namespace'
+        GROUP BY f.facet, f.value`.execute(this.q);
+    const namespaces = await sql<{ value: string; n: number | string }>`
+      WITH ${matched}
+      SELECT f.value, COUNT(*) AS n FROM matched m
+        JOIN search_facets f ON f.server_name = m.server_name AND f.facet = 'namespace'
+        GROUP BY f.value
+        ORDER BY COUNT(*) DESC, f.value
+        LIMIT ${topNamespaces}`.execute(this.q);
+    let total = 0;
+    const rows: FacetCounts['counts'] = [];
+    for (const row of counts.rows) {
+      if (row.facet === 'total') total = Number(row.n);
+      else rows.push({ facet: row.facet, value: row.value, count: Number(row.n) });
+    }
+    return { total, counts: rows, namespaces: namespaces.rows.map((r) => ({ value: r.value, count: Number(r.n) })) };
+  }
+
+  /**
+   * `best(server_name, worst, substring)`: servers matching every word (worst = the worst of the words' best
+   * fields) or containing the query in their name (substring = 1, the official semantics, kept for old clients).
+   */
+  private candidateCtes(plan: SearchPlan): Sql {
+    const parts: Sql[] = plan.words.map(({ word, typos }) => {
+      const typoMatch = typos.length > 0 ? sql` OR term IN (${sql.join(typos)})` : sql``;
+      return sql`SELECT server_name, MIN(field) AS best FROM search_terms
+        WHERE (term >= ${word} AND term < ${word + TOP})${typoMatch} GROUP BY server_name`;
+    });
+    const byWords =
+      parts.length > 0
+        ? sql`SELECT server_name, MAX(best) AS worst, 0 AS substring FROM (${sql.join(parts, sql` UNION ALL `)}) w
+            GROUP BY server_name HAVING COUNT(*) = ${parts.length}
+          UNION ALL `
+        : sql``;
+    return sql`candidates AS (
+        ${byWords}SELECT server_name, 9 AS worst, 1 AS substring FROM (${this.namesContaining(plan.search)}) n
+      ),
+      best AS (SELECT server_name, MIN(worst) AS worst, MAX(substring) AS substring FROM candidates GROUP BY server_name)`;
+  }
+
+  private rankExpression(plan: SearchPlan): Sql {
+    const folded = plan.folded;
+    const key = plan.words.map((w) => w.word).join(' ');
+    const prefix = `${likeEscape(folded)}%`;
+    const keyPrefix = `${likeEscape(key)}%`;
+    return sql`CASE
+      WHEN d.name_lc = ${folded} THEN ${sql.lit(RANK.exactName)}
+      WHEN d.slug_lc = ${folded} OR d.slug_key = ${key} THEN ${sql.lit(RANK.exactSlug)}
+      WHEN d.name_lc LIKE ${prefix} ESCAPE '\\' OR d.slug_lc LIKE ${prefix} ESCAPE '\\'
+        OR d.slug_key LIKE ${keyPrefix} ESCAPE '\\' THEN ${sql.lit(RANK.namePrefix)}
+      WHEN b.worst = 0 THEN ${sql.lit(RANK.nameWords)}
+      WHEN b.substring = 1 THEN ${sql.lit(RANK.nameSubstring)}
+      WHEN b.worst = 1 THEN ${sql.lit(RANK.titleWords)}
+      WHEN b.worst = 2 THEN ${sql.lit(RANK.descriptionWords)}
+      ELSE ${sql.lit(RANK.otherWords)} END`;
+  }
+
+  /**
+   * Names containing `search` case-insensitively, answered from the small server_names table and its trigram
+   * index (FTS5 on SQLite, pg_trgm on PostgreSQL) instead of scanning every stored document.
+   */
+  namesContaining(search: string): Sql {
+    const pattern = `%${likeEscape(search)}%`;
+    if (this.database.dialect === 'sqlite') {
+      // FTS5 serves LIKE from its trigram index only for patterns of three characters or more and without an
+      // ESCAPE clause; other searches scan the names table, which is still small.
+      return search.length >= 3 && !/[\\%_]/.test(search)
+        ? sql`SELECT n.server_name FROM server_names n WHERE n.id IN (SELECT rowid FROM server_names_fts WHERE server_names_fts.server_name LIKE ${`%${search}%`})`
+        : sql`SELECT server_name FROM server_names WHERE server_name LIKE ${pattern} ESCAPE '\\'`;
+    }
+    return sql`SELECT server_name FROM server_names WHERE server_name ILIKE ${pattern} ESCAPE '\\'`;
+  }
+
+  /** The list filters as one SQL condition on `servers` (also used by the unranked list). */
+  rowPredicates(filter: ListFilter): RawBuilder<SqlBool> {
+    const all: Sql[] = [sql`1 = 1`];
+    if (filter.version === 'latest') {
+      all.push(this.database.dialect === 'sqlite' ? sql`servers.is_latest = 1` : sql`servers.is_latest`);
+    } else if (filter.version !== undefined) {
+      all.push(sql`servers.version = ${filter.version}`);
+    }
+    if (!filter.includeDeleted) all.push(sql`servers.status <> 'deleted'`);
+    if (filter.updatedSince !== undefined) all.push(sql`servers.updated_at > ${filter.updatedSince}`);
+    if (filter.status !== undefined) all.push(sql`servers.status = ${filter.status}`);
+    const facet = (name: string, value: string) =>
+      sql`EXISTS (SELECT 1 FROM search_facets f WHERE f.facet = ${name} AND f.value = ${value} AND f.server_name = servers.server_name)`;
+    if (filter.transport !== undefined) all.push(facet('transport', filter.transport));
+    if (filter.registryType !== undefined) all.push(facet('registry_type', filter.registryType.toLowerCase()));
+    if (filter.hasRemote !== undefined) all.push(facet('has_remote', String(filter.hasRemote)));
+    if (filter.hasPackage !== undefined) all.push(facet('has_package', String(filter.hasPackage)));
+    if (filter.namespace !== undefined) {
+      const ns = filter.namespace.toLowerCase();
+      // `acme` covers `acme/…` and `acme.…` ('.' and '/' are adjacent, '0' follows '/'); `acme.` is a plain prefix.
+      const [from, to] = /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+      all.push(
+        sql`servers.server_name IN (SELECT server_name FROM search_documents WHERE name_lc >= ${from} AND name_lc < ${to})`,
+      );
+    }
+    if (filter.names !== undefined) {
+      all.push(filter.names.length === 0 ? sql`1 = 0` : sql`servers.server_name IN (${sql.join([...filter.names])})`);
+    }
+    return sql<SqlBool>`${sql.join(all, sql` AND `)}`;
+  }
+}
