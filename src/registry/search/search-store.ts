@@ -27,12 +27,19 @@ export interface WordPlan {
   word: string;
   /** Indexed words at one typo from `word`, used only when no indexed word starts with `word`. */
   typos: string[];
+  /** Index entries the word matches, up to DENSE_POSTINGS: the rarest word drives the query. */
+  postings: number;
 }
 
-/** A search query prepared against the current vocabulary. */
+/** A word matching this many index entries is "dense": counting stops there. */
+const DENSE_POSTINGS = 2000;
+
+/** A search query prepared against the current vocabulary; `words` rarest first. */
 export interface SearchPlan {
   search: string;
   folded: string;
+  /** The query's words in the order typed, joined by spaces (compared with a slug's words). */
+  key: string;
   words: WordPlan[];
 }
 
@@ -118,12 +125,16 @@ export class SearchIndexStore {
     return rows.map((r) => r.server_name);
   }
 
-  /** Resolves the query's words against the vocabulary: a word that starts no indexed word may be a typo. */
+  /**
+   * Resolves the query's words against the vocabulary: a word that starts no indexed word may be a typo. Also
+   * estimates how many servers each word matches (capped), so the query can start from the rarest word.
+   */
   async plan(search: string): Promise<SearchPlan> {
     const words: WordPlan[] = [];
-    for (const word of queryWords(search)) {
-      const plan: WordPlan = { word, typos: [] };
-      if (word.length >= MIN_TYPO_WORD_LENGTH && !(await this.anyTermStartsWith(word))) {
+    const typed = queryWords(search);
+    for (const word of typed) {
+      const plan: WordPlan = { word, typos: [], postings: await this.postingsStartingWith(word) };
+      if (word.length >= MIN_TYPO_WORD_LENGTH && plan.postings === 0) {
         const rows = await this.q
           .selectFrom('search_terms')
           .select('term')
@@ -132,21 +143,21 @@ export class SearchIndexStore {
           .orderBy('term')
           .execute();
         plan.typos = rows.map((r) => r.term);
+        plan.postings = plan.typos.length > 0 ? DENSE_POSTINGS : 0;
       }
       words.push(plan);
     }
-    return { search, folded: foldName(search), words };
+    words.sort((a, b) => a.postings - b.postings || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+    return { search, folded: foldName(search), key: typed.join(' '), words };
   }
 
-  private async anyTermStartsWith(word: string): Promise<boolean> {
-    const row = await this.q
-      .selectFrom('search_terms')
-      .select('term')
-      .where('term', '>=', word)
-      .where('term', '<', word + TOP)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+  /** Index entries under the prefix `word`, counted up to DENSE_POSTINGS (a bounded index range walk). */
+  private async postingsStartingWith(word: string): Promise<number> {
+    const row = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM (
+        SELECT 1 FROM search_terms WHERE term >= ${word} AND term < ${word + TOP} LIMIT ${DENSE_POSTINGS}) t`.execute(
+      this.q,
+    );
+    return Number(row.rows[0]?.n ?? 0);
   }
 
   /** The rows of one page of a ranked search, each with its rank. */
@@ -212,26 +223,44 @@ export class SearchIndexStore {
    * fields) or containing the query in their name (substring = 1, the official semantics, kept for old clients).
    */
   private candidateCtes(plan: SearchPlan): Sql {
-    const parts: Sql[] = plan.words.map(({ word, typos }) => {
-      const typoMatch = typos.length > 0 ? sql` OR term IN (${sql.join(typos)})` : sql``;
-      return sql`SELECT server_name, MIN(field) AS best FROM search_terms
-        WHERE (term >= ${word} AND term < ${word + TOP})${typoMatch} GROUP BY server_name`;
-    });
-    const byWords =
-      parts.length > 0
-        ? sql`SELECT server_name, MAX(best) AS worst, 0 AS substring FROM (${sql.join(parts, sql` UNION ALL `)}) w
-            GROUP BY server_name HAVING COUNT(*) = ${parts.length}
-          UNION ALL `
-        : sql``;
+    const matches = (w: WordPlan, column: Sql) => {
+      const typoMatch = w.typos.length > 0 ? sql` OR ${column} IN (${sql.join(w.typos)})` : sql``;
+      return sql`(${column} >= ${w.word} AND ${column} < ${w.word + TOP}${typoMatch})`;
+    };
+    const [driver, ...others] = plan.words;
+    let byWords = sql``;
+    if (driver) {
+      // The rarest word's index range yields the candidates; every other word is an index seek per candidate
+      // (server_name, term), so a rare word in a multi-word query keeps the whole query cheap.
+      const bests = others.map(
+        (w) =>
+          sql`(SELECT MIN(t.field) FROM search_terms t WHERE t.server_name = w.server_name AND ${matches(w, sql`t.term`)})`,
+      );
+      const columns = [sql`w.best`, ...bests];
+      const worst = columns.length === 1 ? sql`w.best` : this.greatest(columns);
+      const present = bests.map((b) => sql` AND ${b} IS NOT NULL`);
+      byWords = sql`SELECT w.server_name, ${worst} AS worst, 0 AS substring FROM (
+          SELECT server_name, MIN(field) AS best FROM search_terms WHERE ${matches(driver, sql`term`)} GROUP BY server_name
+        ) w WHERE 1 = 1${sql.join(present, sql``)}
+        UNION ALL `;
+    }
+    // A single dense word also matches most names as a substring: scanning the small names table is then cheaper
+    // than intersecting trigram lists.
+    const dense = plan.words.length === 1 && (driver?.postings ?? 0) >= DENSE_POSTINGS;
     return sql`candidates AS (
-        ${byWords}SELECT server_name, 9 AS worst, 1 AS substring FROM (${this.namesContaining(plan.search)}) n
+        ${byWords}SELECT server_name, 9 AS worst, 1 AS substring FROM (${this.namesContaining(plan.search, dense)}) n
       ),
       best AS (SELECT server_name, MIN(worst) AS worst, MAX(substring) AS substring FROM candidates GROUP BY server_name)`;
   }
 
+  private greatest(values: Sql[]): Sql {
+    // SQLite's multi-argument max() is a scalar function; PostgreSQL spells it GREATEST.
+    return this.database.dialect === 'sqlite' ? sql`max(${sql.join(values)})` : sql`GREATEST(${sql.join(values)})`;
+  }
+
   private rankExpression(plan: SearchPlan): Sql {
     const folded = plan.folded;
-    const key = plan.words.map((w) => w.word).join(' ');
+    const key = plan.key;
     const prefix = `${likeEscape(folded)}%`;
     const keyPrefix = `${likeEscape(key)}%`;
     return sql`CASE
@@ -250,12 +279,12 @@ export class SearchIndexStore {
    * Names containing `search` case-insensitively, answered from the small server_names table and its trigram
    * index (FTS5 on SQLite, pg_trgm on PostgreSQL) instead of scanning every stored document.
    */
-  namesContaining(search: string): Sql {
+  namesContaining(search: string, dense = false): Sql {
     const pattern = `%${likeEscape(search)}%`;
     if (this.database.dialect === 'sqlite') {
       // FTS5 serves LIKE from its trigram index only for patterns of three characters or more and without an
-      // ESCAPE clause; other searches scan the names table, which is still small.
-      return search.length >= 3 && !/[\\%_]/.test(search)
+      // ESCAPE clause; other searches (and dense ones) scan the names table, which is still small.
+      return !dense && search.length >= 3 && !/[\\%_]/.test(search)
         ? sql`SELECT n.server_name FROM server_names n WHERE n.id IN (SELECT rowid FROM server_names_fts WHERE server_names_fts.server_name LIKE ${`%${search}%`})`
         : sql`SELECT server_name FROM server_names WHERE server_name LIKE ${pattern} ESCAPE '\\'`;
     }

@@ -74,7 +74,7 @@ export const postgresMigrations: MigrationSteps = [
         field SMALLINT NOT NULL,
         PRIMARY KEY (term, server_name) INCLUDE (field)
       )`,
-      `CREATE INDEX search_terms_server ON search_terms (server_name)`,
+      `CREATE INDEX search_terms_server ON search_terms (server_name, term) INCLUDE (field)`,
       `CREATE TABLE search_facets (
         facet VARCHAR(32) COLLATE "C" NOT NULL,
         value VARCHAR(200) COLLATE "C" NOT NULL,

@@ -72,7 +72,8 @@ export const sqliteMigrations: MigrationSteps = [
         field INTEGER NOT NULL,
         PRIMARY KEY (term, server_name)
       ) WITHOUT ROWID`,
-      `CREATE INDEX search_terms_server ON search_terms (server_name)`,
+      // Per-server seeks (term, best field) for the other words of a multi-word query, and for deletes.
+      `CREATE INDEX search_terms_server ON search_terms (server_name, term, field)`,
       `CREATE TABLE search_facets (
         facet TEXT NOT NULL,
         value TEXT NOT NULL,
