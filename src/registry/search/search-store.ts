@@ -33,6 +33,8 @@ export interface WordPlan {
 
 /** A word matching this many index entries is "dense": counting stops there. */
 const DENSE_POSTINGS = 2000;
+/** How many documents (in name order) the dense fast path looks at before giving up. */
+const DENSE_WINDOW = 3000;
 
 /** A search query prepared against the current vocabulary; `words` rarest first. */
 export interface SearchPlan {
@@ -63,6 +65,8 @@ export class SearchIndexStore {
   constructor(
     private readonly database: Database,
     private readonly q: Queryable,
+    /** Index entries from which a word takes the dense fast path; tests lower it to exercise that path. */
+    private readonly denseThreshold = DENSE_POSTINGS,
   ) {}
 
   /** Rewrites the index rows of `name` from its latest version (or removes them when no version is left). */
@@ -162,6 +166,74 @@ export class SearchIndexStore {
 
   /** The rows of one page of a ranked search, each with its rank. */
   async rankedPage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
+    const fast = await this.densePage(plan, filter, columns);
+    return fast ?? this.fullRankedPage(plan, filter, columns);
+  }
+
+  /**
+   * The fast path of dense queries (every word matches thousands of servers, e.g. `mcp`): the page is then almost
+   * always filled by the name tiers. Tiers 0–2 come from index lookups on the name keys; tier 3 (every word in the
+   * name) from a walk of the documents in name order, bounded to DENSE_WINDOW documents, that stops as soon as the
+   * page is full. When the page does not fill that way (or for other listings) it answers undefined and the full
+   * ranked query runs: both give the same rows, which the tests check.
+   */
+  private async densePage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
+    const cursor = filter.cursor;
+    if (
+      plan.words.length === 0 ||
+      plan.words.some((w) => w.postings < this.denseThreshold) ||
+      filter.version !== 'latest' ||
+      (cursor?.rank !== undefined && cursor.rank > RANK.nameWords)
+    ) {
+      return undefined;
+    }
+    const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
+    const rows: Record<string, unknown>[] = [];
+    const top = this.topTierCondition(plan);
+    if (cursor?.rank === undefined || cursor.rank < RANK.nameWords) {
+      const f = plan.folded;
+      const k = plan.key;
+      const after =
+        cursor?.rank !== undefined
+          ? sql`WHERE (r.search_rank, r.server_name) > (${cursor.rank}, ${cursor.name})`
+          : sql``;
+      const heads = await sql<Record<string, unknown>>`
+        WITH heads AS (
+          SELECT server_name FROM search_documents WHERE name_lc >= ${f} AND name_lc < ${f + TOP}
+          UNION SELECT server_name FROM search_documents WHERE slug_lc >= ${f} AND slug_lc < ${f + TOP}
+          UNION SELECT server_name FROM search_documents WHERE slug_key >= ${k} AND slug_key < ${k + TOP}
+        )
+        SELECT r.* FROM (
+          SELECT ${select}, ${this.rankExpression(plan, true)} AS search_rank
+          FROM heads h
+          JOIN servers ON servers.server_name = h.server_name
+          JOIN search_documents d ON d.server_name = h.server_name
+          WHERE ${this.rowPredicates(filter)}
+        ) r ${after}
+        ORDER BY r.search_rank, r.server_name
+        LIMIT ${filter.limit}`.execute(this.q);
+      rows.push(...heads.rows);
+      if (rows.length >= filter.limit) return rows;
+    }
+    const from = cursor?.rank === RANK.nameWords ? cursor.name : '';
+    const inName = plan.words.map(
+      (w) =>
+        sql`EXISTS (SELECT 1 FROM search_terms t WHERE t.server_name = w.server_name AND t.field = 0 AND ${this.wordMatch(w, sql`t.term`)})`,
+    );
+    const walked = await sql<Record<string, unknown>>`
+      SELECT ${select}, ${sql.lit(RANK.nameWords)} AS search_rank FROM (
+        SELECT server_name FROM search_documents WHERE server_name > ${from} ORDER BY server_name LIMIT ${DENSE_WINDOW}
+      ) w
+      JOIN servers ON servers.server_name = w.server_name
+      JOIN search_documents d ON d.server_name = w.server_name
+      WHERE ${sql.join(inName, sql` AND `)} AND NOT (${top}) AND ${this.rowPredicates(filter)}
+      ORDER BY w.server_name
+      LIMIT ${filter.limit - rows.length}`.execute(this.q);
+    rows.push(...walked.rows);
+    return rows.length >= filter.limit ? rows : undefined;
+  }
+
+  private async fullRankedPage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
     const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
     const outer = sql.join(columns.map((c) => sql.ref(`r.${c}`)));
     const cursor = filter.cursor;
@@ -223,10 +295,7 @@ export class SearchIndexStore {
    * fields) or containing the query in their name (substring = 1, the official semantics, kept for old clients).
    */
   private candidateCtes(plan: SearchPlan): Sql {
-    const matches = (w: WordPlan, column: Sql) => {
-      const typoMatch = w.typos.length > 0 ? sql` OR ${column} IN (${sql.join(w.typos)})` : sql``;
-      return sql`(${column} >= ${w.word} AND ${column} < ${w.word + TOP}${typoMatch})`;
-    };
+    const matches = (w: WordPlan, column: Sql) => this.wordMatch(w, column);
     const [driver, ...others] = plan.words;
     let byWords = sql``;
     if (driver) {
@@ -253,26 +322,55 @@ export class SearchIndexStore {
       best AS (SELECT server_name, MIN(worst) AS worst, MAX(substring) AS substring FROM candidates GROUP BY server_name)`;
   }
 
+  /** `column` is an indexed word the query word `w` matches: it starts with it, or is one of its typo variants. */
+  private wordMatch(w: WordPlan, column: Sql): Sql {
+    const typoMatch = w.typos.length > 0 ? sql` OR ${column} IN (${sql.join(w.typos)})` : sql``;
+    return sql`(${column} >= ${w.word} AND ${column} < ${w.word + TOP}${typoMatch})`;
+  }
+
   private greatest(values: Sql[]): Sql {
     // SQLite's multi-argument max() is a scalar function; PostgreSQL spells it GREATEST.
     return this.database.dialect === 'sqlite' ? sql`max(${sql.join(values)})` : sql`GREATEST(${sql.join(values)})`;
   }
 
-  private rankExpression(plan: SearchPlan): Sql {
-    const folded = plan.folded;
-    const key = plan.key;
-    const prefix = `${likeEscape(folded)}%`;
-    const keyPrefix = `${likeEscape(key)}%`;
-    return sql`CASE
-      WHEN d.name_lc = ${folded} THEN ${sql.lit(RANK.exactName)}
-      WHEN d.slug_lc = ${folded} OR d.slug_key = ${key} THEN ${sql.lit(RANK.exactSlug)}
-      WHEN d.name_lc LIKE ${prefix} ESCAPE '\\' OR d.slug_lc LIKE ${prefix} ESCAPE '\\'
-        OR d.slug_key LIKE ${keyPrefix} ESCAPE '\\' THEN ${sql.lit(RANK.namePrefix)}
-      WHEN b.worst = 0 THEN ${sql.lit(RANK.nameWords)}
+  /** Tiers 0–2: conditions on the name keys alone. */
+  private topTierCondition(plan: SearchPlan): Sql {
+    return sql`(${this.exactNameCondition(plan)} OR ${this.exactSlugCondition(plan)} OR ${this.namePrefixCondition(plan)})`;
+  }
+
+  private exactNameCondition(plan: SearchPlan): Sql {
+    return sql`d.name_lc = ${plan.folded}`;
+  }
+
+  private exactSlugCondition(plan: SearchPlan): Sql {
+    // A query without words (only punctuation) has an empty key, which must not equal or prefix every slug.
+    return plan.key === ''
+      ? sql`d.slug_lc = ${plan.folded}`
+      : sql`(d.slug_lc = ${plan.folded} OR d.slug_key = ${plan.key})`;
+  }
+
+  private namePrefixCondition(plan: SearchPlan): Sql {
+    const prefix = `${likeEscape(plan.folded)}%`;
+    const names = sql`d.name_lc LIKE ${prefix} ESCAPE '\\' OR d.slug_lc LIKE ${prefix} ESCAPE '\\'`;
+    return plan.key === ''
+      ? sql`(${names})`
+      : sql`(${names} OR d.slug_key LIKE ${`${likeEscape(plan.key)}%`} ESCAPE '\\')`;
+  }
+
+  /** The tier of a row of `best b` joined with its document `d` (`namesOnly`: tiers 0–2, else 9). */
+  private rankExpression(plan: SearchPlan, namesOnly = false): Sql {
+    const lower = namesOnly
+      ? sql`ELSE 9`
+      : sql`WHEN b.worst = 0 THEN ${sql.lit(RANK.nameWords)}
       WHEN b.substring = 1 THEN ${sql.lit(RANK.nameSubstring)}
       WHEN b.worst = 1 THEN ${sql.lit(RANK.titleWords)}
       WHEN b.worst = 2 THEN ${sql.lit(RANK.descriptionWords)}
-      ELSE ${sql.lit(RANK.otherWords)} END`;
+      ELSE ${sql.lit(RANK.otherWords)}`;
+    return sql`CASE
+      WHEN ${this.exactNameCondition(plan)} THEN ${sql.lit(RANK.exactName)}
+      WHEN ${this.exactSlugCondition(plan)} THEN ${sql.lit(RANK.exactSlug)}
+      WHEN ${this.namePrefixCondition(plan)} THEN ${sql.lit(RANK.namePrefix)}
+      ${lower} END`;
   }
 
   /**

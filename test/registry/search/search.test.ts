@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/platform/storage/database.js';
+import { SearchIndexStore } from '../../../src/registry/search/search-store.js';
 import { RegistryStore } from '../../../src/registry/store.js';
 import { adminHeaders, createTestApp } from '../../support/app.js';
 import type { TestApp } from '../../support/app.js';
@@ -153,6 +154,46 @@ describeEachDatabase('registry search', (database) => {
       url = `version=latest&limit=7&search=mcp&cursor=${enc(cursor)}`;
     }
     expect(paged).toEqual(whole);
+  });
+
+  it('answers dense queries on its fast path with exactly the rows of the full ranked query, page after page', async () => {
+    const db = t.wharf.database;
+    // Threshold 1: every word counts as dense, so the fast path runs wherever it applies.
+    const fast = new SearchIndexStore(db, db.db, 1);
+    const full = new SearchIndexStore(db, db.db, Number.POSITIVE_INFINITY);
+    const page = async (
+      store: SearchIndexStore,
+      query: string,
+      cursor?: { rank: number; name: string; version: string },
+    ) => {
+      const plan = await store.plan(query);
+      const filter = { limit: 4, includeDeleted: false, version: 'latest', ...(cursor ? { cursor } : {}) };
+      return (await store.rankedPage(plan, filter, ['server_name', 'version'])).map((r) => ({
+        rank: Number(r.search_rank),
+        name: String(r.server_name),
+        version: String(r.version),
+      }));
+    };
+    for (const query of [
+      'mcp',
+      'server',
+      'tools',
+      'io.github',
+      'mcp server',
+      'weather',
+      'slack',
+      'a',
+      'github',
+      'notes-mcp',
+    ]) {
+      let cursor: { rank: number; name: string; version: string } | undefined;
+      for (let i = 0; i < 8; i++) {
+        const expected = await page(full, query, cursor);
+        expect(await page(fast, query, cursor), `"${query}" page ${i + 1}`).toEqual(expected);
+        cursor = expected.at(-1);
+        if (!cursor) break;
+      }
+    }
   });
 
   it('refuses cursors that belong to another listing, with a 400 naming the problem', async () => {

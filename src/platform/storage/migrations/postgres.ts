@@ -68,6 +68,8 @@ export const postgresMigrations: MigrationSteps = [
         slug_key TEXT COLLATE "C" NOT NULL
       )`,
       `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      `CREATE INDEX search_documents_slug_lc ON search_documents (slug_lc)`,
+      `CREATE INDEX search_documents_slug_key ON search_documents (slug_key)`,
       `CREATE TABLE search_terms (
         term VARCHAR(64) COLLATE "C" NOT NULL,
         server_name VARCHAR(200) COLLATE "C" NOT NULL,

@@ -65,6 +65,8 @@ export const sqliteMigrations: MigrationSteps = [
         slug_key TEXT NOT NULL
       ) WITHOUT ROWID`,
       `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      `CREATE INDEX search_documents_slug_lc ON search_documents (slug_lc)`,
+      `CREATE INDEX search_documents_slug_key ON search_documents (slug_key)`,
       // An inverted index as a B-tree: a word prefix is an index range, the best field rides along (covering).
       `CREATE TABLE search_terms (
         term TEXT NOT NULL,
