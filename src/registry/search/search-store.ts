@@ -67,6 +67,8 @@ export class SearchIndexStore {
     private readonly q: Queryable,
     /** Index entries from which a word takes the dense fast path; tests lower it to exercise that path. */
     private readonly denseThreshold = DENSE_POSTINGS,
+    /** How many documents the fast path walks (and how many name-prefix matches it sorts) before giving up. */
+    private readonly denseWindow = DENSE_WINDOW,
   ) {}
 
   /** Rewrites the index rows of `name` from its latest version (or removes them when no version is left). */
@@ -187,50 +189,95 @@ export class SearchIndexStore {
     ) {
       return undefined;
     }
-    const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
-    const rows: Record<string, unknown>[] = [];
-    const top = this.topTierCondition(plan);
-    if (cursor?.rank === undefined || cursor.rank < RANK.nameWords) {
-      const f = plan.folded;
-      const k = plan.key;
-      const after =
-        cursor?.rank !== undefined
-          ? sql`WHERE (r.search_rank, r.server_name) > (${cursor.rank}, ${cursor.name})`
-          : sql``;
-      const heads = await sql<Record<string, unknown>>`
-        WITH heads AS (
-          SELECT server_name FROM search_documents WHERE name_lc >= ${f} AND name_lc < ${f + TOP}
-          UNION SELECT server_name FROM search_documents WHERE slug_lc >= ${f} AND slug_lc < ${f + TOP}
-          UNION SELECT server_name FROM search_documents WHERE slug_key >= ${k} AND slug_key < ${k + TOP}
-        )
-        SELECT r.* FROM (
-          SELECT ${select}, ${this.rankExpression(plan, true)} AS search_rank
-          FROM heads h
-          JOIN servers ON servers.server_name = h.server_name
-          JOIN search_documents d ON d.server_name = h.server_name
-          WHERE ${this.rowPredicates(filter)}
-        ) r ${after}
-        ORDER BY r.search_rank, r.server_name
-        LIMIT ${filter.limit}`.execute(this.q);
-      rows.push(...heads.rows);
-      if (rows.length >= filter.limit) return rows;
+    const predicates = this.rowPredicates(filter);
+    const keys: { name: string; rank: number }[] = [];
+    const need = () => filter.limit - keys.length;
+    const take = (rows: { server_name: string; search_rank: number | string }[]) =>
+      keys.push(...rows.map((r) => ({ name: r.server_name, rank: Number(r.search_rank) })));
+    /** The first `limit` documents after `from` in name order, among DENSE_WINDOW, that satisfy `condition`. */
+    const walk = async (condition: Sql, rank: number, from: string, limit: number) =>
+      (
+        await sql<{ server_name: string; search_rank: number }>`
+          SELECT w.server_name, ${sql.lit(rank)} AS search_rank FROM (
+            SELECT server_name FROM search_documents WHERE server_name > ${from}
+            ORDER BY server_name LIMIT ${this.denseWindow}
+          ) w
+          JOIN servers ON servers.server_name = w.server_name
+          JOIN search_documents d ON d.server_name = w.server_name
+          WHERE ${condition} AND ${predicates}
+          ORDER BY w.server_name
+          LIMIT ${limit}`.execute(this.q)
+      ).rows;
+    /** Tiers 0–2 of the documents in `source`, ranked, after the cursor. */
+    const ranked = async (source: Sql, maxRank: number) =>
+      (
+        await sql<{ server_name: string; search_rank: number | string }>`
+          SELECT r.server_name, r.search_rank FROM (
+            SELECT servers.server_name, ${this.rankExpression(plan, true)} AS search_rank
+            FROM (${source}) h
+            JOIN servers ON servers.server_name = h.server_name
+            JOIN search_documents d ON d.server_name = h.server_name
+            WHERE ${predicates}
+          ) r
+          WHERE r.search_rank <= ${sql.lit(maxRank)}${
+            cursor?.rank !== undefined
+              ? sql` AND (r.search_rank, r.server_name) > (${cursor.rank}, ${cursor.name})`
+              : sql``
+          }
+          ORDER BY r.search_rank, r.server_name
+          LIMIT ${need()}`.execute(this.q)
+      ).rows;
+
+    const f = plan.folded;
+    const k = plan.key;
+    if (cursor?.rank === undefined || cursor.rank <= RANK.namePrefix) {
+      const heads = sql`SELECT server_name FROM search_documents WHERE name_lc >= ${f} AND name_lc < ${f + TOP}
+        UNION SELECT server_name FROM search_documents WHERE slug_lc >= ${f} AND slug_lc < ${f + TOP}
+        UNION SELECT server_name FROM search_documents WHERE slug_key >= ${k} AND slug_key < ${k + TOP}`;
+      const counted = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM (
+          SELECT 1 FROM (${heads}) h LIMIT ${this.denseWindow + 1}) c`.execute(this.q);
+      if (Number(counted.rows[0]?.n ?? 0) <= this.denseWindow) {
+        take(await ranked(heads, RANK.namePrefix));
+      } else {
+        // Thousands of names start with the query (`io.github`): exact matches by lookup, prefixes by a walk.
+        const exact = sql`SELECT server_name FROM search_documents WHERE name_lc = ${f}
+          UNION SELECT server_name FROM search_documents WHERE slug_lc = ${f}
+          UNION SELECT server_name FROM search_documents WHERE slug_key = ${k}`;
+        if (cursor?.rank === undefined || cursor.rank < RANK.namePrefix) take(await ranked(exact, RANK.exactSlug));
+        if (need() > 0) {
+          const from = cursor?.rank === RANK.namePrefix ? cursor.name : '';
+          const prefixOnly = sql`${this.namePrefixCondition(plan)} AND NOT (${this.exactNameCondition(plan)} OR ${this.exactSlugCondition(plan)})`;
+          const wanted = need();
+          const prefixed = await walk(prefixOnly, RANK.namePrefix, from, wanted);
+          take(prefixed);
+          // Prefix matches may continue past the window: only a full page is known to be right.
+          if (prefixed.length < wanted) return undefined;
+        }
+      }
     }
-    const from = cursor?.rank === RANK.nameWords ? cursor.name : '';
-    const inName = plan.words.map(
-      (w) =>
-        sql`EXISTS (SELECT 1 FROM search_terms t WHERE t.server_name = w.server_name AND t.field = 0 AND ${this.wordMatch(w, sql`t.term`)})`,
-    );
-    const walked = await sql<Record<string, unknown>>`
-      SELECT ${select}, ${sql.lit(RANK.nameWords)} AS search_rank FROM (
-        SELECT server_name FROM search_documents WHERE server_name > ${from} ORDER BY server_name LIMIT ${DENSE_WINDOW}
-      ) w
-      JOIN servers ON servers.server_name = w.server_name
-      JOIN search_documents d ON d.server_name = w.server_name
-      WHERE ${sql.join(inName, sql` AND `)} AND NOT (${top}) AND ${this.rowPredicates(filter)}
-      ORDER BY w.server_name
-      LIMIT ${filter.limit - rows.length}`.execute(this.q);
-    rows.push(...walked.rows);
-    return rows.length >= filter.limit ? rows : undefined;
+    if (need() > 0) {
+      const from = cursor?.rank === RANK.nameWords ? cursor.name : '';
+      const inName = plan.words.map(
+        (w) =>
+          sql`EXISTS (SELECT 1 FROM search_terms t WHERE t.server_name = w.server_name AND t.field = 0 AND ${this.wordMatch(w, sql`t.term`)})`,
+      );
+      const condition = sql`${sql.join(inName, sql` AND `)} AND NOT (${this.topTierCondition(plan)})`;
+      take(await walk(condition, RANK.nameWords, from, need()));
+      if (need() > 0) return undefined;
+    }
+    const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
+    const fetched = await sql<Record<string, unknown> & { server_name: string }>`
+      SELECT ${select} FROM servers
+      WHERE ${predicates} AND servers.server_name IN (${sql.join(keys.map((key) => key.name))})`.execute(this.q);
+    const byName = new Map(fetched.rows.map((row) => [row.server_name, row]));
+    const page: (Record<string, unknown> & { search_rank: number })[] = [];
+    for (const key of keys) {
+      const row = byName.get(key.name);
+      // Gone between the two reads (a concurrent delete): let the single-statement query answer.
+      if (!row) return undefined;
+      page.push({ ...row, search_rank: key.rank });
+    }
+    return page;
   }
 
   private async fullRankedPage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {

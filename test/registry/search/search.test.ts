@@ -160,6 +160,8 @@ describeEachDatabase('registry search', (database) => {
     const db = t.wharf.database;
     // Threshold 1: every word counts as dense, so the fast path runs wherever it applies.
     const fast = new SearchIndexStore(db, db.db, 1);
+    // A small window also takes the walks' give-up paths and the walk over many name-prefix matches.
+    const narrow = new SearchIndexStore(db, db.db, 1, 12);
     const full = new SearchIndexStore(db, db.db, Number.POSITIVE_INFINITY);
     const page = async (
       store: SearchIndexStore,
@@ -190,6 +192,7 @@ describeEachDatabase('registry search', (database) => {
       for (let i = 0; i < 8; i++) {
         const expected = await page(full, query, cursor);
         expect(await page(fast, query, cursor), `"${query}" page ${i + 1}`).toEqual(expected);
+        expect(await page(narrow, query, cursor), `"${query}" page ${i + 1}, narrow window`).toEqual(expected);
         cursor = expected.at(-1);
         if (!cursor) break;
       }
