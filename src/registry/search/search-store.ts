@@ -34,7 +34,9 @@ export interface WordPlan {
 /** A word matching this many index entries is "dense": counting stops there. */
 const DENSE_POSTINGS = 2000;
 /** How many documents (in name order) the dense fast path looks at before giving up. */
-const DENSE_WINDOW = 3000;
+const DENSE_WINDOW = 10_000;
+/** Up to this many name-prefix matches, the fast path sorts them; beyond, it walks the names in order. */
+const HEADS_SORT_LIMIT = 300;
 
 /** A search query prepared against the current vocabulary; `words` rarest first. */
 export interface SearchPlan {
@@ -234,9 +236,11 @@ export class SearchIndexStore {
       const heads = sql`SELECT server_name FROM search_documents WHERE name_lc >= ${f} AND name_lc < ${f + TOP}
         UNION SELECT server_name FROM search_documents WHERE slug_lc >= ${f} AND slug_lc < ${f + TOP}
         UNION SELECT server_name FROM search_documents WHERE slug_key >= ${k} AND slug_key < ${k + TOP}`;
+      // A few hundred name-prefix matches are ranked and sorted; more are walked in name order.
+      const sortable = Math.min(HEADS_SORT_LIMIT, this.denseWindow);
       const counted = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM (
-          SELECT 1 FROM (${heads}) h LIMIT ${this.denseWindow + 1}) c`.execute(this.q);
-      if (Number(counted.rows[0]?.n ?? 0) <= this.denseWindow) {
+          SELECT 1 FROM (${heads}) h LIMIT ${sortable + 1}) c`.execute(this.q);
+      if (Number(counted.rows[0]?.n ?? 0) <= sortable) {
         take(await ranked(heads, RANK.namePrefix));
       } else {
         // Thousands of names start with the query (`io.github`): exact matches by lookup, prefixes by a walk.
