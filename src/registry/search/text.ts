@@ -99,7 +99,9 @@ export function searchDocument(name: string, version: string, document: string):
   );
 
   const facets = new Map<string, { facet: string; value: string }>();
-  const facet = (key: string, value: string) => {
+  const facet = (key: string, raw: string) => {
+    // Package types are free text in server.json; the column holds 200 characters.
+    const value = raw.slice(0, 200);
     if (value) facets.set(`${key}\u0000${value}`, { facet: key, value });
   };
   for (const remote of remotes) facet('transport', text(remote.type));
