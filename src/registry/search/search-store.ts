@@ -316,6 +316,8 @@ export class SearchIndexStore {
           JOIN servers ON servers.server_name = b.server_name
           WHERE ${this.rowPredicates(filter)})`
       : sql`matched AS (SELECT servers.server_name, servers.status FROM servers WHERE ${this.rowPredicates(filter)})`;
+    // CROSS JOIN: SQLite then probes the facets of each matched server (an index seek) instead of scanning every
+    // facet row against the matched set; PostgreSQL plans it like an inner join.
     const counts = await sql<{ facet: string; value: string; n: number | string }>`
       WITH ${matched}
       SELECT 'total' AS facet, '' AS value, COUNT(*) AS n FROM matched
@@ -323,12 +325,12 @@ export class SearchIndexStore {
       SELECT 'status' AS facet, status AS value, COUNT(*) AS n FROM matched GROUP BY status
       UNION ALL
       SELECT f.facet, f.value, COUNT(*) AS n FROM matched m
-        JOIN search_facets f ON f.server_name = m.server_name AND f.facet <> 'namespace'
+        CROSS JOIN search_facets f WHERE f.server_name = m.server_name AND f.facet <> 'namespace'
         GROUP BY f.facet, f.value`.execute(this.q);
     const namespaces = await sql<{ value: string; n: number | string }>`
       WITH ${matched}
       SELECT f.value, COUNT(*) AS n FROM matched m
-        JOIN search_facets f ON f.server_name = m.server_name AND f.facet = 'namespace'
+        CROSS JOIN search_facets f WHERE f.server_name = m.server_name AND f.facet = 'namespace'
         GROUP BY f.value
         ORDER BY COUNT(*) DESC, f.value
         LIMIT ${topNamespaces}`.execute(this.q);
