@@ -14,6 +14,7 @@ import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
 import { registryRoutes } from './registry/routes.js';
 import { uiRoutes } from './ui/routes.js';
+import { searchRoutes } from './registry/search/routes.js';
 import { buildInfo } from './version.js';
 import type { Wharf } from './wharf.js';
 
@@ -89,6 +90,11 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     prefix: '/api/v1',
     service: wharf.contexts,
     authenticator: wharf.authenticator,
+  });
+  await app.register(searchRoutes, {
+    prefix: '/api/v1/registry',
+    service: wharf.registry,
+    cache: wharf.registryCache,
   });
   return app;
 }

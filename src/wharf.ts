@@ -77,6 +77,8 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
       baseUrls: config.packageRegistries,
     });
   const registry = new RegistryService(new RegistryStore(database), verifier, clock);
+  const indexed = await registry.indexUnindexed();
+  if (indexed > 0) logger.info({ servers: indexed }, 'search index built for servers stored before it existed');
   const registryCache = new RegistryReadCache({
     readGeneration: () => registry.generation(),
     enabled: config.registryCache,

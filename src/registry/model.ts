@@ -29,18 +29,39 @@ export interface ListCursor {
   name: string;
   /** Absent for legacy cursors that carry only a name. */
   version?: string;
+  /** Present for cursors of a ranked search: the position is (rank, name, version). */
+  rank?: number;
 }
+
+export const TRANSPORT_TYPES = ['streamable-http', 'sse', 'stdio'] as const;
+export type TransportType = (typeof TRANSPORT_TYPES)[number];
 
 export interface ListFilter {
   cursor?: ListCursor;
   limit: number;
-  /** Case-insensitive substring of the name (the official semantics). */
+  /**
+   * Ranked full-text search over name, title, description, remote URLs and package identifiers; every server
+   * whose name contains it (the official substring semantics) is among the results.
+   */
   search?: string;
   /** Exact version, or `latest` for the versions flagged latest. */
   version?: string;
   /** Strictly after this ISO timestamp. */
   updatedSince?: string;
   includeDeleted: boolean;
+  /** Wharf's filters (extra query parameters), applied to the server's latest version. */
+  transport?: TransportType;
+  registryType?: string;
+  hasRemote?: boolean;
+  hasPackage?: boolean;
+  /** `io.github.acme` matches `io.github.acme/x` and `io.github.acme.tools/y`; case-insensitive. */
+  namespace?: string;
+  status?: ServerStatus;
+  /**
+   * Extension point for filters computed outside the registry (e.g. health by the liveness capability):
+   * only these server names qualify. An empty list matches nothing.
+   */
+  names?: readonly string[];
 }
 
 /** The official metadata block under `_meta["io.modelcontextprotocol.registry/official"]`. */

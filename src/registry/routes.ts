@@ -8,6 +8,9 @@ import { SERVER_JSON_BODY } from '../platform/http/validation.js';
 import { SERVER_STATUSES } from './model.js';
 import type { ListFilter } from './model.js';
 import type { RegistryReadCache } from './read-cache.js';
+import { parseListCursor } from './search/cursor.js';
+import { applyFilterQuery, filterQueryProperties } from './search/params.js';
+import type { FilterQuery } from './search/params.js';
 import type { RegistryService } from './service.js';
 import { serverJsonSchema } from './validation/index.js';
 import type { ServerJSON } from './validation/index.js';
@@ -28,17 +31,30 @@ export interface RegistryRoutesOptions {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const listQuery = Type.Object({
+export const listQuery = Type.Object({
   cursor: Type.Optional(Type.String({ description: 'Opaque pagination cursor from metadata.nextCursor' })),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 30, description: 'Items per page' }),
-  search: Type.Optional(Type.String({ description: 'Case-insensitive substring of the server name' })),
+  search: Type.Optional(
+    Type.String({
+      description:
+        'Ranked search over name, title, description, remote URLs and package identifiers (see docs/search.md); ' +
+        'every server whose name contains it is among the results',
+    }),
+  ),
   version: Type.Optional(Type.String({ description: "Exact version, or 'latest'" })),
   updated_since: Type.Optional(Type.String({ description: 'RFC 3339 timestamp; only servers updated after it' })),
   include_deleted: Type.Optional(Type.Boolean({ description: 'Include deleted versions' })),
+  ...filterQueryProperties,
 });
-type ListQuery = { cursor?: string; limit: number; search?: string; version?: string; updated_since?: string } & {
+export type ListQuery = {
+  cursor?: string;
+  limit: number;
+  search?: string;
+  version?: string;
+  updated_since?: string;
+} & {
   include_deleted?: boolean;
-};
+} & FilterQuery;
 
 const includeDeletedQuery = Type.Object({ include_deleted: Type.Boolean({ default: false }) });
 const nameParams = Type.Object({ serverName: Type.String({ description: 'URL-encoded server name' }) });
@@ -230,8 +246,11 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
 }
 
 function listFilter(request: FastifyRequest<{ Querystring: ListQuery }>): ListFilter {
-  const q = request.query;
-  const raw = request.raw.url ?? '';
+  return listFilterFrom(request.query, request.raw.url ?? '');
+}
+
+/** The list filter of a list (or facets) request's validated query; throws the official 400s. */
+export function listFilterFrom(q: ListQuery, raw: string): ListFilter {
   const includeDeletedGiven = /[?&]include_deleted=/.test(raw);
   let updatedSince: string | undefined;
   if (q.updated_since !== undefined && q.updated_since !== '') {
@@ -256,13 +275,8 @@ function listFilter(request: FastifyRequest<{ Querystring: ListQuery }>): ListFi
     filter.search = q.search;
   }
   if (q.version) filter.version = q.version;
-  if (q.cursor) {
-    if (q.cursor.length > 512) throw badRequest('Invalid cursor: pass metadata.nextCursor from the previous page');
-    const colon = q.cursor.indexOf(':');
-    // Legacy cursors hold only a name; names never contain ':', versions may.
-    filter.cursor =
-      colon === -1 ? { name: q.cursor } : { name: q.cursor.slice(0, colon), version: q.cursor.slice(colon + 1) };
-  }
+  if (q.cursor) filter.cursor = parseListCursor(q.cursor, filter.search);
+  applyFilterQuery(filter, q);
   return filter;
 }
 

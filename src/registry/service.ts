@@ -7,6 +7,8 @@ import type { Transaction } from 'kysely';
 import type { WharfSchema } from '../platform/storage/schema.js';
 import type { ListFilter, ServerStatus, ServerVersion } from './model.js';
 import type { MirroredVersion, RegistryStore, VersionKey } from './store.js';
+import { encodeRankCursor } from './search/cursor.js';
+import type { FacetCounts } from './search/search-store.js';
 import { canonicalJson, validateServerJson } from './validation/index.js';
 import type { ServerJSON, ValidationResult } from './validation/index.js';
 import { compareVersions, pickLatest } from './versioning.js';
@@ -81,12 +83,29 @@ export class RegistryService {
   }
 
   async list(filter: ListFilter): Promise<ListPage> {
+    const plan = filter.search === undefined ? undefined : await this.store.search.plan(filter.search);
     // One extra row tells whether another page exists, so the last page carries no cursor
     // (the official registry hands out a cursor to a final empty page).
-    const rows = await this.store.list({ ...filter, limit: filter.limit + 1 });
+    const rows = await this.store.list({ ...filter, limit: filter.limit + 1 }, plan);
     const servers = rows.slice(0, filter.limit);
     const last = servers.at(-1);
-    return rows.length > filter.limit && last ? { servers, nextCursor: `${last.name}:${last.version}` } : { servers };
+    if (rows.length <= filter.limit || !last) return { servers };
+    const nextCursor =
+      filter.search !== undefined && last.rank !== undefined
+        ? encodeRankCursor({ rank: last.rank, name: last.name, version: last.version }, filter.search)
+        : `${last.name}:${last.version}`;
+    return { servers, nextCursor };
+  }
+
+  /** Counts per transport, registry type, status, namespace (top `topNamespaces`), has_remote and has_package. */
+  async facets(filter: Omit<ListFilter, 'limit' | 'cursor'>, topNamespaces = 20): Promise<FacetCounts> {
+    const plan = filter.search === undefined ? undefined : await this.store.search.plan(filter.search);
+    return this.store.search.facets(plan, { ...filter, limit: 0 }, topNamespaces);
+  }
+
+  /** Indexes servers stored before the search index existed (a database upgraded to this version). */
+  indexUnindexed(): Promise<number> {
+    return this.store.indexUnindexed();
   }
 
   async versions(name: string, includeDeleted: boolean): Promise<ServerVersion[]> {

@@ -3,6 +3,8 @@ import type { Expression, SqlBool as KyselySqlBool, Transaction } from 'kysely';
 import type { Database, Queryable } from '../platform/storage/database.js';
 import type { WharfSchema } from '../platform/storage/schema.js';
 import type { ListFilter, MirrorOrigin, ServerStatus, ServerVersion } from './model.js';
+import { SearchIndexStore } from './search/search-store.js';
+import type { SearchPlan } from './search/search-store.js';
 
 const columns = [
   'server_name',
@@ -43,6 +45,9 @@ export interface VersionKey {
   version: string;
 }
 
+/** A listed version; `rank` is set for results of a ranked search. */
+export type RankedVersion = ServerVersion & { rank?: number };
+
 export interface VersionSummary {
   version: string;
   status: ServerStatus;
@@ -65,6 +70,8 @@ export class RegistryStore {
     return this.database.db.transaction().execute(async (trx: Transaction<WharfSchema>) => {
       await this.database.lockKey(trx, `registry:${serverName}`);
       const result = await work(new RegistryStore(this.database, trx));
+      // The search index follows the latest version in the same transaction: never a half-indexed server.
+      await new SearchIndexStore(this.database, trx).refresh(serverName);
       await trx
         .updateTable('registry_state')
         .set((eb) => ({ generation: eb('generation', '+', 1) }))
@@ -72,6 +79,22 @@ export class RegistryStore {
         .execute();
       return result;
     });
+  }
+
+  /** Indexes servers written before the search index existed, one transaction per batch; returns how many. */
+  async indexUnindexed(batchSize = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const names = await this.search.unindexedNames(batchSize);
+      if (names.length === 0) return total;
+      await this.database.db.transaction().execute(async (trx) => {
+        for (const name of names) {
+          await this.database.lockKey(trx, `registry:${name}`);
+          await new SearchIndexStore(this.database, trx).refresh(name);
+        }
+      });
+      total += names.length;
+    }
   }
 
   /** A number that changes whenever any registry data changes (in this process or another). */
@@ -89,31 +112,22 @@ export class RegistryStore {
     return sql<KyselySqlBool>`status <> 'deleted'`;
   }
 
-  /**
-   * Case-insensitive substring match on the name, answered from the small server_names table and its
-   * trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) instead of scanning every stored document.
-   */
-  private nameContains(search: string): Expression<KyselySqlBool> {
-    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    if (this.database.dialect === 'sqlite') {
-      // FTS5 serves LIKE from its trigram index only for patterns of three characters or more and without an
-      // ESCAPE clause; other searches scan the names table, which is still small.
-      const names =
-        search.length >= 3 && !/[\\%_]/.test(search)
-          ? sql`SELECT n.server_name FROM server_names n WHERE n.id IN (SELECT rowid FROM server_names_fts WHERE server_names_fts.server_name LIKE ${`%${search}%`})`
-          : sql`SELECT server_name FROM server_names WHERE server_name LIKE ${pattern} ESCAPE '\\'`;
-      return sql<KyselySqlBool>`server_name IN (${names})`;
-    }
-    return sql<KyselySqlBool>`server_name IN (SELECT server_name FROM server_names WHERE server_name ILIKE ${pattern} ESCAPE '\\')`;
+  /** The search index, read and written through this store's connection (or transaction). */
+  get search(): SearchIndexStore {
+    return new SearchIndexStore(this.database, this.q);
   }
 
-  async list(filter: ListFilter): Promise<ServerVersion[]> {
-    let query = this.q.selectFrom('servers').select(columns);
-    if (filter.version === 'latest') query = query.where(this.latestPredicate);
-    else if (filter.version !== undefined) query = query.where('version', '=', filter.version);
-    if (!filter.includeDeleted) query = query.where(this.notDeletedPredicate);
-    if (filter.updatedSince !== undefined) query = query.where('updated_at', '>', filter.updatedSince);
-    if (filter.search !== undefined) query = query.where(this.nameContains(filter.search));
+  /**
+   * One page in (name, version) order, or in (rank, name, version) order for a search (`plan`, the prepared
+   * search, is made here when not given); each row then carries its rank for the next cursor.
+   */
+  async list(filter: ListFilter, plan?: SearchPlan): Promise<RankedVersion[]> {
+    if (filter.search !== undefined) plan ??= await this.search.plan(filter.search);
+    if (plan) {
+      const rows = await this.search.rankedPage(plan, filter, columns);
+      return rows.map((row) => ({ ...toVersion(row as unknown as Row), rank: Number(row.search_rank) }));
+    }
+    let query = this.q.selectFrom('servers').select(columns).where(this.search.rowPredicates(filter));
     const cursor = filter.cursor;
     if (cursor?.version !== undefined) {
       const { name, version } = cursor;
@@ -319,6 +333,9 @@ export class RegistryStore {
         );
       }
       const result = await work(new RegistryStore(this.database, trx), trx);
+      // Mirrored names are searchable like published ones, indexed in the same transaction as their page.
+      const index = new SearchIndexStore(this.database, trx);
+      for (const name of new Set(names)) await index.refresh(name);
       await trx
         .updateTable('registry_state')
         .set((eb) => ({ generation: eb('generation', '+', 1) }))

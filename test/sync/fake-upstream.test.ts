@@ -47,6 +47,15 @@ describeEachDatabase('sync from an upstream with the official quirks', (database
     expect(item._meta['dev.wharf/origin']).toEqual({ upstream, syncedAt: expect.any(String) });
     expect(item.server._meta).toBeUndefined();
 
+    // Mirrored servers are in the search index like published ones: searching finds what listing shows.
+    const names = async (query: string) =>
+      (await mirror.app.inject({ url: `/v0.1/servers?${query}` }))
+        .json()
+        .servers.map((s: { server: { name: string } }) => s.server.name)
+        .sort();
+    expect(await names('search=plus&version=latest')).toEqual(await names('version=latest'));
+    expect(await names('search=plus&version=latest')).toContain('com.example/plus-c');
+
     const again = await mirror.wharf.sync.run(settings(upstream, { pageSize: 3 }));
     expect(again).toMatchObject({ outcome: 'completed', mode: 'incremental', inserted: 0, updated: 0 });
   });

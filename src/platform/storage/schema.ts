@@ -113,6 +113,27 @@ export interface ContextEventsTable {
   context: string | null;
 }
 
+export interface SearchDocumentsTable {
+  server_name: string;
+  version: string;
+  name_lc: string;
+  slug_lc: string;
+  slug_key: string;
+}
+
+export interface SearchTermsTable {
+  term: string;
+  server_name: string;
+  /** 0 name, 1 title, 2 description, 3 remote URLs and package identifiers (the best place the word occurs). */
+  field: number;
+}
+
+export interface SearchFacetsTable {
+  facet: string;
+  value: string;
+  server_name: string;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
@@ -123,4 +144,7 @@ export interface WharfSchema {
   sync_state: SyncStateTable;
   contexts: ContextsTable;
   context_events: ContextEventsTable;
+  search_documents: SearchDocumentsTable;
+  search_terms: SearchTermsTable;
+  search_facets: SearchFacetsTable;
 }

@@ -90,28 +90,33 @@ export const postgresMigrations: MigrationSteps = [
     ],
   },
   {
-    name: '0007_sync',
+    name: '0004_search',
     statements: [
-      // Where a mirrored version came from; NULL for versions published on this Wharf.
-      `ALTER TABLE servers ADD COLUMN origin_upstream TEXT COLLATE "C"`,
-      `ALTER TABLE servers ADD COLUMN origin_synced_at TIMESTAMPTZ`,
-      `CREATE INDEX servers_origin ON servers (origin_upstream, origin_synced_at) WHERE origin_upstream IS NOT NULL`,
-      // One row per upstream: the pass in progress (committed with each page it covers) and the high-water mark.
-      `CREATE TABLE sync_state (
-        upstream TEXT COLLATE "C" PRIMARY KEY,
-        stage VARCHAR(16) NOT NULL DEFAULT 'idle' CHECK (stage IN ('idle','full','incremental','sweep')),
-        pass_since TIMESTAMPTZ,
-        pass_cursor TEXT COLLATE "C",
-        pass_started_at TIMESTAMPTZ,
-        pass_upstream_time TIMESTAMPTZ,
-        pass_max_updated_at TIMESTAMPTZ,
-        pass_fingerprint TEXT,
-        high_water TIMESTAMPTZ,
-        last_full_at TIMESTAMPTZ,
-        last_success_at TIMESTAMPTZ,
-        last_error TEXT,
-        updated_at TIMESTAMPTZ NOT NULL
+      // See the SQLite step: the same tables, so both databases rank identically.
+      `CREATE TABLE search_documents (
+        server_name VARCHAR(200) COLLATE "C" PRIMARY KEY,
+        version VARCHAR(255) COLLATE "C" NOT NULL,
+        name_lc TEXT COLLATE "C" NOT NULL,
+        slug_lc TEXT COLLATE "C" NOT NULL,
+        slug_key TEXT COLLATE "C" NOT NULL
       )`,
+      `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      `CREATE INDEX search_documents_slug_lc ON search_documents (slug_lc)`,
+      `CREATE INDEX search_documents_slug_key ON search_documents (slug_key)`,
+      `CREATE TABLE search_terms (
+        term VARCHAR(64) COLLATE "C" NOT NULL,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        field SMALLINT NOT NULL,
+        PRIMARY KEY (term, server_name) INCLUDE (field)
+      )`,
+      `CREATE INDEX search_terms_server ON search_terms (server_name, term) INCLUDE (field)`,
+      `CREATE TABLE search_facets (
+        facet VARCHAR(32) COLLATE "C" NOT NULL,
+        value VARCHAR(200) COLLATE "C" NOT NULL,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        PRIMARY KEY (facet, value, server_name)
+      )`,
+      `CREATE INDEX search_facets_server ON search_facets (server_name, facet, value)`,
     ],
   },
   {
@@ -142,6 +147,31 @@ export const postgresMigrations: MigrationSteps = [
       )`,
       `CREATE INDEX context_events_namespace_seq ON context_events (namespace, seq)`,
       `CREATE INDEX context_events_at ON context_events (at)`,
+    ],
+  },
+  {
+    name: '0007_sync',
+    statements: [
+      // Where a mirrored version came from; NULL for versions published on this Wharf.
+      `ALTER TABLE servers ADD COLUMN origin_upstream TEXT COLLATE "C"`,
+      `ALTER TABLE servers ADD COLUMN origin_synced_at TIMESTAMPTZ`,
+      `CREATE INDEX servers_origin ON servers (origin_upstream, origin_synced_at) WHERE origin_upstream IS NOT NULL`,
+      // One row per upstream: the pass in progress (committed with each page it covers) and the high-water mark.
+      `CREATE TABLE sync_state (
+        upstream TEXT COLLATE "C" PRIMARY KEY,
+        stage VARCHAR(16) NOT NULL DEFAULT 'idle' CHECK (stage IN ('idle','full','incremental','sweep')),
+        pass_since TIMESTAMPTZ,
+        pass_cursor TEXT COLLATE "C",
+        pass_started_at TIMESTAMPTZ,
+        pass_upstream_time TIMESTAMPTZ,
+        pass_max_updated_at TIMESTAMPTZ,
+        pass_fingerprint TEXT,
+        high_water TIMESTAMPTZ,
+        last_full_at TIMESTAMPTZ,
+        last_success_at TIMESTAMPTZ,
+        last_error TEXT,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
     ],
   },
 ];

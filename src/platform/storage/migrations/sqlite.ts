@@ -86,28 +86,36 @@ export const sqliteMigrations: MigrationSteps = [
     ],
   },
   {
-    name: '0007_sync',
+    name: '0004_search',
     statements: [
-      // Where a mirrored version came from; NULL for versions published on this Wharf.
-      `ALTER TABLE servers ADD COLUMN origin_upstream TEXT`,
-      `ALTER TABLE servers ADD COLUMN origin_synced_at TEXT`,
-      `CREATE INDEX servers_origin ON servers (origin_upstream, origin_synced_at) WHERE origin_upstream IS NOT NULL`,
-      // One row per upstream: the pass in progress (committed with each page it covers) and the high-water mark.
-      `CREATE TABLE sync_state (
-        upstream TEXT PRIMARY KEY,
-        stage TEXT NOT NULL DEFAULT 'idle' CHECK (stage IN ('idle','full','incremental','sweep')),
-        pass_since TEXT,
-        pass_cursor TEXT,
-        pass_started_at TEXT,
-        pass_upstream_time TEXT,
-        pass_max_updated_at TEXT,
-        pass_fingerprint TEXT,
-        high_water TEXT,
-        last_full_at TEXT,
-        last_success_at TEXT,
-        last_error TEXT,
-        updated_at TEXT NOT NULL
+      // The search index (src/registry/search): one document per server (its latest version), filled by the
+      // registry's write transactions; servers stored before this step are indexed at start.
+      `CREATE TABLE search_documents (
+        server_name TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        name_lc TEXT NOT NULL,
+        slug_lc TEXT NOT NULL,
+        slug_key TEXT NOT NULL
       ) WITHOUT ROWID`,
+      `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      `CREATE INDEX search_documents_slug_lc ON search_documents (slug_lc)`,
+      `CREATE INDEX search_documents_slug_key ON search_documents (slug_key)`,
+      // An inverted index as a B-tree: a word prefix is an index range, the best field rides along (covering).
+      `CREATE TABLE search_terms (
+        term TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        field INTEGER NOT NULL,
+        PRIMARY KEY (term, server_name)
+      ) WITHOUT ROWID`,
+      // Per-server seeks (term, best field) for the other words of a multi-word query, and for deletes.
+      `CREATE INDEX search_terms_server ON search_terms (server_name, term, field)`,
+      `CREATE TABLE search_facets (
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        PRIMARY KEY (facet, value, server_name)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX search_facets_server ON search_facets (server_name, facet, value)`,
     ],
   },
   {
@@ -139,6 +147,31 @@ export const sqliteMigrations: MigrationSteps = [
       )`,
       `CREATE INDEX context_events_namespace_seq ON context_events (namespace, seq)`,
       `CREATE INDEX context_events_at ON context_events (at)`,
+    ],
+  },
+  {
+    name: '0007_sync',
+    statements: [
+      // Where a mirrored version came from; NULL for versions published on this Wharf.
+      `ALTER TABLE servers ADD COLUMN origin_upstream TEXT`,
+      `ALTER TABLE servers ADD COLUMN origin_synced_at TEXT`,
+      `CREATE INDEX servers_origin ON servers (origin_upstream, origin_synced_at) WHERE origin_upstream IS NOT NULL`,
+      // One row per upstream: the pass in progress (committed with each page it covers) and the high-water mark.
+      `CREATE TABLE sync_state (
+        upstream TEXT PRIMARY KEY,
+        stage TEXT NOT NULL DEFAULT 'idle' CHECK (stage IN ('idle','full','incremental','sweep')),
+        pass_since TEXT,
+        pass_cursor TEXT,
+        pass_started_at TEXT,
+        pass_upstream_time TEXT,
+        pass_max_updated_at TEXT,
+        pass_fingerprint TEXT,
+        high_water TEXT,
+        last_full_at TEXT,
+        last_success_at TEXT,
+        last_error TEXT,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID`,
     ],
   },
 ];

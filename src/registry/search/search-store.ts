@@ -1,0 +1,475 @@
+import { sql } from 'kysely';
+import type { RawBuilder, SqlBool } from 'kysely';
+import type { Database, Queryable } from '../../platform/storage/database.js';
+import type { ListFilter } from '../model.js';
+import { MIN_TYPO_WORD_LENGTH, foldName, queryWords, searchDocument, typoVariants } from './text.js';
+
+/** Above every character, so `term >= w AND term < w || TOP` is "starts with w" as an index range. */
+const TOP = '\u{10FFFF}';
+
+/**
+ * Ranking tiers, best first. A result's rank is the first tier it satisfies; ties are broken by name, then version.
+ * The words of the query are matched as prefixes of indexed words (and by one typo, see `plan`); a word's field is
+ * the best field it is found in, and a server's field is the worst of its words' fields.
+ */
+export const RANK = {
+  exactName: 0,
+  exactSlug: 1,
+  namePrefix: 2,
+  nameWords: 3,
+  nameSubstring: 4,
+  titleWords: 5,
+  descriptionWords: 6,
+  otherWords: 7,
+} as const;
+
+export interface WordPlan {
+  word: string;
+  /** Indexed words at one typo from `word`, used only when no indexed word starts with `word`. */
+  typos: string[];
+  /** Index entries the word matches, up to DENSE_POSTINGS: the rarest word drives the query. */
+  postings: number;
+}
+
+/** A word matching this many index entries is "dense": counting stops there. */
+const DENSE_POSTINGS = 2000;
+/** How many documents (in name order) the dense fast path looks at before giving up. */
+const DENSE_WINDOW = 10_000;
+/** Up to this many name-prefix matches, the fast path sorts them; beyond, it walks the names in order. */
+const HEADS_SORT_LIMIT = 300;
+
+/** A search query prepared against the current vocabulary; `words` rarest first. */
+export interface SearchPlan {
+  search: string;
+  folded: string;
+  /** The query's words in the order typed, joined by spaces (compared with a slug's words). */
+  key: string;
+  words: WordPlan[];
+}
+
+export interface FacetCounts {
+  total: number;
+  counts: { facet: string; value: string; count: number }[];
+  namespaces: { value: string; count: number }[];
+}
+
+type Sql = RawBuilder<unknown>;
+
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * SQL of the search index: one row per server in search_documents (its latest version's name keys), its words
+ * with their best field in search_terms (an inverted index as a B-tree: prefix = index range) and its filter
+ * values in search_facets. Identical tables and queries on SQLite and PostgreSQL; the name-substring fallback
+ * uses each dialect's trigram index (FTS5, pg_trgm).
+ */
+export class SearchIndexStore {
+  constructor(
+    private readonly database: Database,
+    private readonly q: Queryable,
+    /** Index entries from which a word takes the dense fast path; tests lower it to exercise that path. */
+    private readonly denseThreshold = DENSE_POSTINGS,
+    /** How many documents the fast path walks (and how many name-prefix matches it sorts) before giving up. */
+    private readonly denseWindow = DENSE_WINDOW,
+  ) {}
+
+  /** Rewrites the index rows of `name` from its latest version (or removes them when no version is left). */
+  async refresh(name: string): Promise<void> {
+    const latest = await this.q
+      .selectFrom('servers')
+      .select(['version', 'value'])
+      .where('server_name', '=', name)
+      .where(this.database.dialect === 'sqlite' ? sql<SqlBool>`is_latest = 1` : sql<SqlBool>`is_latest`)
+      .executeTakeFirst();
+    await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
+    await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
+    await this.q.deleteFrom('search_documents').where('server_name', '=', name).execute();
+    if (!latest) return;
+    const doc = searchDocument(name, latest.version, latest.value);
+    await this.q
+      .insertInto('search_documents')
+      .values({
+        server_name: name,
+        version: doc.version,
+        name_lc: doc.nameLc,
+        slug_lc: doc.slugLc,
+        slug_key: doc.slugKey,
+      })
+      .execute();
+    const terms = [...doc.terms].map(([term, field]) => ({ term, server_name: name, field }));
+    // Chunks keep every statement under SQLite's bound-parameter limit whatever the document holds.
+    for (let i = 0; i < terms.length; i += 300) {
+      await this.q
+        .insertInto('search_terms')
+        .values(terms.slice(i, i + 300))
+        .execute();
+    }
+    if (doc.facets.length > 0) {
+      await this.q
+        .insertInto('search_facets')
+        .values(doc.facets.map((f) => ({ ...f, server_name: name })))
+        .execute();
+    }
+  }
+
+  /** Names with versions but no index rows (databases written before the index existed). */
+  async unindexedNames(limit: number): Promise<string[]> {
+    const rows = await this.q
+      .selectFrom('server_names as n')
+      .select('n.server_name')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('search_documents as d')
+              .select('d.server_name')
+              .whereRef('d.server_name', '=', 'n.server_name'),
+          ),
+        ),
+      )
+      .orderBy('n.server_name')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.server_name);
+  }
+
+  /**
+   * Resolves the query's words against the vocabulary: a word that starts no indexed word may be a typo. Also
+   * estimates how many servers each word matches (capped), so the query can start from the rarest word.
+   */
+  async plan(search: string): Promise<SearchPlan> {
+    const words: WordPlan[] = [];
+    const typed = queryWords(search);
+    for (const word of typed) {
+      const plan: WordPlan = { word, typos: [], postings: await this.postingsStartingWith(word) };
+      if (word.length >= MIN_TYPO_WORD_LENGTH && plan.postings === 0) {
+        const rows = await this.q
+          .selectFrom('search_terms')
+          .select('term')
+          .distinct()
+          .where('term', 'in', typoVariants(word))
+          .orderBy('term')
+          .execute();
+        plan.typos = rows.map((r) => r.term);
+        plan.postings = plan.typos.length > 0 ? DENSE_POSTINGS : 0;
+      }
+      words.push(plan);
+    }
+    words.sort((a, b) => a.postings - b.postings || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+    return { search, folded: foldName(search), key: typed.join(' '), words };
+  }
+
+  /** Index entries under the prefix `word`, counted up to DENSE_POSTINGS (a bounded index range walk). */
+  private async postingsStartingWith(word: string): Promise<number> {
+    const row = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM (
+        SELECT 1 FROM search_terms WHERE term >= ${word} AND term < ${word + TOP} LIMIT ${DENSE_POSTINGS}) t`.execute(
+      this.q,
+    );
+    return Number(row.rows[0]?.n ?? 0);
+  }
+
+  /** The rows of one page of a ranked search, each with its rank. */
+  async rankedPage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
+    const fast = await this.densePage(plan, filter, columns);
+    return fast ?? this.fullRankedPage(plan, filter, columns);
+  }
+
+  /**
+   * The fast path of dense queries (every word matches thousands of servers, e.g. `mcp`): the page is then almost
+   * always filled by the name tiers. Tiers 0–2 come from index lookups on the name keys; tier 3 (every word in the
+   * name) from a walk of the documents in name order, bounded to DENSE_WINDOW documents, that stops as soon as the
+   * page is full. When the page does not fill that way (or for other listings) it answers undefined and the full
+   * ranked query runs: both give the same rows, which the tests check.
+   */
+  private async densePage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
+    const cursor = filter.cursor;
+    if (
+      plan.words.length === 0 ||
+      plan.words.some((w) => w.postings < this.denseThreshold) ||
+      filter.version !== 'latest' ||
+      (cursor?.rank !== undefined && cursor.rank > RANK.nameWords)
+    ) {
+      return undefined;
+    }
+    const predicates = this.rowPredicates(filter);
+    const keys: { name: string; rank: number }[] = [];
+    const need = () => filter.limit - keys.length;
+    const take = (rows: { server_name: string; search_rank: number | string }[]) =>
+      keys.push(...rows.map((r) => ({ name: r.server_name, rank: Number(r.search_rank) })));
+    /** The first `limit` documents after `from` in name order, among DENSE_WINDOW, that satisfy `condition`. */
+    const walk = async (condition: Sql, rank: number, from: string, limit: number) =>
+      (
+        await sql<{ server_name: string; search_rank: number }>`
+          SELECT w.server_name, ${sql.lit(rank)} AS search_rank FROM (
+            SELECT server_name FROM search_documents WHERE server_name > ${from}
+            ORDER BY server_name LIMIT ${this.denseWindow}
+          ) w
+          JOIN servers ON servers.server_name = w.server_name
+          JOIN search_documents d ON d.server_name = w.server_name
+          WHERE ${condition} AND ${predicates}
+          ORDER BY w.server_name
+          LIMIT ${limit}`.execute(this.q)
+      ).rows;
+    /** Tiers 0–2 of the documents in `source`, ranked, after the cursor. */
+    const ranked = async (source: Sql, maxRank: number) =>
+      (
+        await sql<{ server_name: string; search_rank: number | string }>`
+          SELECT r.server_name, r.search_rank FROM (
+            SELECT servers.server_name, ${this.rankExpression(plan, true)} AS search_rank
+            FROM (${source}) h
+            JOIN servers ON servers.server_name = h.server_name
+            JOIN search_documents d ON d.server_name = h.server_name
+            WHERE ${predicates}
+          ) r
+          WHERE r.search_rank <= ${sql.lit(maxRank)}${
+            cursor?.rank !== undefined
+              ? sql` AND (r.search_rank, r.server_name) > (${cursor.rank}, ${cursor.name})`
+              : sql``
+          }
+          ORDER BY r.search_rank, r.server_name
+          LIMIT ${need()}`.execute(this.q)
+      ).rows;
+
+    const f = plan.folded;
+    const k = plan.key;
+    if (cursor?.rank === undefined || cursor.rank <= RANK.namePrefix) {
+      const heads = sql`SELECT server_name FROM search_documents WHERE name_lc >= ${f} AND name_lc < ${f + TOP}
+        UNION SELECT server_name FROM search_documents WHERE slug_lc >= ${f} AND slug_lc < ${f + TOP}
+        UNION SELECT server_name FROM search_documents WHERE slug_key >= ${k} AND slug_key < ${k + TOP}`;
+      // A few hundred name-prefix matches are ranked and sorted; more are walked in name order.
+      const sortable = Math.min(HEADS_SORT_LIMIT, this.denseWindow);
+      const counted = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM (
+          SELECT 1 FROM (${heads}) h LIMIT ${sortable + 1}) c`.execute(this.q);
+      if (Number(counted.rows[0]?.n ?? 0) <= sortable) {
+        take(await ranked(heads, RANK.namePrefix));
+      } else {
+        // Thousands of names start with the query (`io.github`): exact matches by lookup, prefixes by a walk.
+        const exact = sql`SELECT server_name FROM search_documents WHERE name_lc = ${f}
+          UNION SELECT server_name FROM search_documents WHERE slug_lc = ${f}
+          UNION SELECT server_name FROM search_documents WHERE slug_key = ${k}`;
+        if (cursor?.rank === undefined || cursor.rank < RANK.namePrefix) take(await ranked(exact, RANK.exactSlug));
+        if (need() > 0) {
+          const from = cursor?.rank === RANK.namePrefix ? cursor.name : '';
+          const prefixOnly = sql`${this.namePrefixCondition(plan)} AND NOT (${this.exactNameCondition(plan)} OR ${this.exactSlugCondition(plan)})`;
+          const wanted = need();
+          const prefixed = await walk(prefixOnly, RANK.namePrefix, from, wanted);
+          take(prefixed);
+          // Prefix matches may continue past the window: only a full page is known to be right.
+          if (prefixed.length < wanted) return undefined;
+        }
+      }
+    }
+    if (need() > 0) {
+      const from = cursor?.rank === RANK.nameWords ? cursor.name : '';
+      const inName = plan.words.map(
+        (w) =>
+          sql`EXISTS (SELECT 1 FROM search_terms t WHERE t.server_name = w.server_name AND t.field = 0 AND ${this.wordMatch(w, sql`t.term`)})`,
+      );
+      const condition = sql`${sql.join(inName, sql` AND `)} AND NOT (${this.topTierCondition(plan)})`;
+      take(await walk(condition, RANK.nameWords, from, need()));
+      if (need() > 0) return undefined;
+    }
+    const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
+    const fetched = await sql<Record<string, unknown> & { server_name: string }>`
+      SELECT ${select} FROM servers
+      WHERE ${predicates} AND servers.server_name IN (${sql.join(keys.map((key) => key.name))})`.execute(this.q);
+    const byName = new Map(fetched.rows.map((row) => [row.server_name, row]));
+    const page: (Record<string, unknown> & { search_rank: number })[] = [];
+    for (const key of keys) {
+      const row = byName.get(key.name);
+      // Gone between the two reads (a concurrent delete): let the single-statement query answer.
+      if (!row) return undefined;
+      page.push({ ...row, search_rank: key.rank });
+    }
+    return page;
+  }
+
+  private async fullRankedPage(plan: SearchPlan, filter: ListFilter, columns: readonly string[]) {
+    const select = sql.join(columns.map((c) => sql.ref(`servers.${c}`)));
+    const outer = sql.join(columns.map((c) => sql.ref(`r.${c}`)));
+    const cursor = filter.cursor;
+    const after =
+      cursor?.rank !== undefined && cursor.version !== undefined
+        ? sql`WHERE (r.search_rank, r.server_name, r.version) > (${cursor.rank}, ${cursor.name}, ${cursor.version})`
+        : sql``;
+    const query = sql<Record<string, unknown> & { search_rank: number | string }>`
+      WITH ${this.candidateCtes(plan)}
+      SELECT ${outer}, r.search_rank FROM (
+        SELECT ${select}, ${this.rankExpression(plan)} AS search_rank
+        FROM best b
+        JOIN servers ON servers.server_name = b.server_name
+        LEFT JOIN search_documents d ON d.server_name = b.server_name
+        WHERE ${this.rowPredicates(filter)}
+      ) r
+      ${after}
+      ORDER BY r.search_rank, r.server_name, r.version
+      LIMIT ${filter.limit}`;
+    const result = await query.execute(this.q);
+    return result.rows;
+  }
+
+  /** Counts per facet of everything a list request with this filter would return (all pages). */
+  async facets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number): Promise<FacetCounts> {
+    const matched = plan
+      ? sql`${this.candidateCtes(plan)}, matched AS (
+          SELECT servers.server_name, servers.status FROM best b
+          JOIN servers ON servers.server_name = b.server_name
+          WHERE ${this.rowPredicates(filter)})`
+      : sql`matched AS (SELECT servers.server_name, servers.status FROM servers WHERE ${this.rowPredicates(filter)})`;
+    // CROSS JOIN: SQLite then probes the facets of each matched server (an index seek) instead of scanning every
+    // facet row against the matched set; PostgreSQL plans it like an inner join.
+    const counts = await sql<{ facet: string; value: string; n: number | string }>`
+      WITH ${matched}
+      SELECT 'total' AS facet, '' AS value, COUNT(*) AS n FROM matched
+      UNION ALL
+      SELECT 'status' AS facet, status AS value, COUNT(*) AS n FROM matched GROUP BY status
+      UNION ALL
+      SELECT f.facet, f.value, COUNT(*) AS n FROM matched m
+        CROSS JOIN search_facets f WHERE f.server_name = m.server_name AND f.facet <> 'namespace'
+        GROUP BY f.facet, f.value`.execute(this.q);
+    const namespaces = await sql<{ value: string; n: number | string }>`
+      WITH ${matched}
+      SELECT f.value, COUNT(*) AS n FROM matched m
+        CROSS JOIN search_facets f WHERE f.server_name = m.server_name AND f.facet = 'namespace'
+        GROUP BY f.value
+        ORDER BY COUNT(*) DESC, f.value
+        LIMIT ${topNamespaces}`.execute(this.q);
+    let total = 0;
+    const rows: FacetCounts['counts'] = [];
+    for (const row of counts.rows) {
+      if (row.facet === 'total') total = Number(row.n);
+      else rows.push({ facet: row.facet, value: row.value, count: Number(row.n) });
+    }
+    return { total, counts: rows, namespaces: namespaces.rows.map((r) => ({ value: r.value, count: Number(r.n) })) };
+  }
+
+  /**
+   * `best(server_name, worst, substring)`: servers matching every word (worst = the worst of the words' best
+   * fields) or containing the query in their name (substring = 1, the official semantics, kept for old clients).
+   */
+  private candidateCtes(plan: SearchPlan): Sql {
+    const matches = (w: WordPlan, column: Sql) => this.wordMatch(w, column);
+    const [driver, ...others] = plan.words;
+    let byWords = sql``;
+    if (driver) {
+      // The rarest word's index range yields the candidates; every other word is an index seek per candidate
+      // (server_name, term), so a rare word in a multi-word query keeps the whole query cheap.
+      const bests = others.map(
+        (w) =>
+          sql`(SELECT MIN(t.field) FROM search_terms t WHERE t.server_name = w.server_name AND ${matches(w, sql`t.term`)})`,
+      );
+      const columns = [sql`w.best`, ...bests];
+      const worst = columns.length === 1 ? sql`w.best` : this.greatest(columns);
+      const present = bests.map((b) => sql` AND ${b} IS NOT NULL`);
+      byWords = sql`SELECT w.server_name, ${worst} AS worst, 0 AS substring FROM (
+          SELECT server_name, MIN(field) AS best FROM search_terms WHERE ${matches(driver, sql`term`)} GROUP BY server_name
+        ) w WHERE 1 = 1${sql.join(present, sql``)}
+        UNION ALL `;
+    }
+    // A single dense word also matches most names as a substring: scanning the small names table is then cheaper
+    // than intersecting trigram lists.
+    const dense = plan.words.length === 1 && (driver?.postings ?? 0) >= DENSE_POSTINGS;
+    return sql`candidates AS (
+        ${byWords}SELECT server_name, 9 AS worst, 1 AS substring FROM (${this.namesContaining(plan.search, dense)}) n
+      ),
+      best AS (SELECT server_name, MIN(worst) AS worst, MAX(substring) AS substring FROM candidates GROUP BY server_name)`;
+  }
+
+  /** `column` is an indexed word the query word `w` matches: it starts with it, or is one of its typo variants. */
+  private wordMatch(w: WordPlan, column: Sql): Sql {
+    const typoMatch = w.typos.length > 0 ? sql` OR ${column} IN (${sql.join(w.typos)})` : sql``;
+    return sql`(${column} >= ${w.word} AND ${column} < ${w.word + TOP}${typoMatch})`;
+  }
+
+  private greatest(values: Sql[]): Sql {
+    // SQLite's multi-argument max() is a scalar function; PostgreSQL spells it GREATEST.
+    return this.database.dialect === 'sqlite' ? sql`max(${sql.join(values)})` : sql`GREATEST(${sql.join(values)})`;
+  }
+
+  /** Tiers 0–2: conditions on the name keys alone. */
+  private topTierCondition(plan: SearchPlan): Sql {
+    return sql`(${this.exactNameCondition(plan)} OR ${this.exactSlugCondition(plan)} OR ${this.namePrefixCondition(plan)})`;
+  }
+
+  private exactNameCondition(plan: SearchPlan): Sql {
+    return sql`d.name_lc = ${plan.folded}`;
+  }
+
+  private exactSlugCondition(plan: SearchPlan): Sql {
+    // A query without words (only punctuation) has an empty key, which must not equal or prefix every slug.
+    return plan.key === ''
+      ? sql`d.slug_lc = ${plan.folded}`
+      : sql`(d.slug_lc = ${plan.folded} OR d.slug_key = ${plan.key})`;
+  }
+
+  private namePrefixCondition(plan: SearchPlan): Sql {
+    const prefix = `${likeEscape(plan.folded)}%`;
+    const names = sql`d.name_lc LIKE ${prefix} ESCAPE '\\' OR d.slug_lc LIKE ${prefix} ESCAPE '\\'`;
+    return plan.key === ''
+      ? sql`(${names})`
+      : sql`(${names} OR d.slug_key LIKE ${`${likeEscape(plan.key)}%`} ESCAPE '\\')`;
+  }
+
+  /** The tier of a row of `best b` joined with its document `d` (`namesOnly`: tiers 0–2, else 9). */
+  private rankExpression(plan: SearchPlan, namesOnly = false): Sql {
+    const lower = namesOnly
+      ? sql`ELSE 9`
+      : sql`WHEN b.worst = 0 THEN ${sql.lit(RANK.nameWords)}
+      WHEN b.substring = 1 THEN ${sql.lit(RANK.nameSubstring)}
+      WHEN b.worst = 1 THEN ${sql.lit(RANK.titleWords)}
+      WHEN b.worst = 2 THEN ${sql.lit(RANK.descriptionWords)}
+      ELSE ${sql.lit(RANK.otherWords)}`;
+    return sql`CASE
+      WHEN ${this.exactNameCondition(plan)} THEN ${sql.lit(RANK.exactName)}
+      WHEN ${this.exactSlugCondition(plan)} THEN ${sql.lit(RANK.exactSlug)}
+      WHEN ${this.namePrefixCondition(plan)} THEN ${sql.lit(RANK.namePrefix)}
+      ${lower} END`;
+  }
+
+  /**
+   * Names containing `search` case-insensitively, answered from the small server_names table and its trigram
+   * index (FTS5 on SQLite, pg_trgm on PostgreSQL) instead of scanning every stored document.
+   */
+  namesContaining(search: string, dense = false): Sql {
+    const pattern = `%${likeEscape(search)}%`;
+    if (this.database.dialect === 'sqlite') {
+      // FTS5 serves LIKE from its trigram index only for patterns of three characters or more and without an
+      // ESCAPE clause; other searches (and dense ones) scan the names table, which is still small.
+      return !dense && search.length >= 3 && !/[\\%_]/.test(search)
+        ? sql`SELECT n.server_name FROM server_names n WHERE n.id IN (SELECT rowid FROM server_names_fts WHERE server_names_fts.server_name LIKE ${`%${search}%`})`
+        : sql`SELECT server_name FROM server_names WHERE server_name LIKE ${pattern} ESCAPE '\\'`;
+    }
+    return sql`SELECT server_name FROM server_names WHERE server_name ILIKE ${pattern} ESCAPE '\\'`;
+  }
+
+  /** The list filters as one SQL condition on `servers` (also used by the unranked list). */
+  rowPredicates(filter: ListFilter): RawBuilder<SqlBool> {
+    const all: Sql[] = [sql`1 = 1`];
+    if (filter.version === 'latest') {
+      all.push(this.database.dialect === 'sqlite' ? sql`servers.is_latest = 1` : sql`servers.is_latest`);
+    } else if (filter.version !== undefined) {
+      all.push(sql`servers.version = ${filter.version}`);
+    }
+    if (!filter.includeDeleted) all.push(sql`servers.status <> 'deleted'`);
+    if (filter.updatedSince !== undefined) all.push(sql`servers.updated_at > ${filter.updatedSince}`);
+    if (filter.status !== undefined) all.push(sql`servers.status = ${filter.status}`);
+    const facet = (name: string, value: string) =>
+      sql`EXISTS (SELECT 1 FROM search_facets f WHERE f.facet = ${name} AND f.value = ${value} AND f.server_name = servers.server_name)`;
+    if (filter.transport !== undefined) all.push(facet('transport', filter.transport));
+    if (filter.registryType !== undefined) all.push(facet('registry_type', filter.registryType.toLowerCase()));
+    if (filter.hasRemote !== undefined) all.push(facet('has_remote', String(filter.hasRemote)));
+    if (filter.hasPackage !== undefined) all.push(facet('has_package', String(filter.hasPackage)));
+    if (filter.namespace !== undefined) {
+      const ns = filter.namespace.toLowerCase();
+      // `acme` covers `acme/…` and `acme.…` ('.' and '/' are adjacent, '0' follows '/'); `acme.` is a plain prefix.
+      const [from, to] = /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+      all.push(
+        sql`servers.server_name IN (SELECT server_name FROM search_documents WHERE name_lc >= ${from} AND name_lc < ${to})`,
+      );
+    }
+    if (filter.names !== undefined) {
+      all.push(filter.names.length === 0 ? sql`1 = 0` : sql`servers.server_name IN (${sql.join([...filter.names])})`);
+    }
+    return sql<SqlBool>`${sql.join(all, sql` AND `)}`;
+  }
+}
