@@ -25,6 +25,20 @@ export interface WharfConfig {
   registryCache: boolean;
   logLevel: string;
   githubClientId: string | undefined;
+  /** Instance registration, heartbeats and active MCP probes (see docs/liveness.md). */
+  liveness: LivenessSettings;
+}
+
+export interface LivenessSettings {
+  instanceTtlSeconds: number;
+  deregisterAfterSeconds: number;
+  /** Share of passing instances (0..1) that may expire in one sweep before deregistration pauses. */
+  massExpiryThreshold: number;
+  probes: boolean;
+  probeIntervalSeconds: number;
+  probeConcurrency: number;
+  probePerHost: number;
+  probeTimeoutMs: number;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -93,6 +107,18 @@ const schema = z.object({
   cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
+  instanceTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(5).max(86_400),
+  deregisterAfterSeconds: z.coerce
+    .number({ message: 'must be a number' })
+    .int()
+    .min(1)
+    .max(30 * 86_400),
+  massExpiryThreshold: z.coerce.number({ message: 'must be a number' }).gt(0).max(1),
+  probes: bool('WHARF_PROBES'),
+  probeIntervalSeconds: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400),
+  probeConcurrency: z.coerce.number({ message: 'must be a number' }).int().min(1).max(10_000),
+  probePerHost: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1_000),
+  probeTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(120_000),
 });
 
 /** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
@@ -115,6 +141,14 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   cargoUrl: 'WHARF_CARGO_URL',
   logLevel: 'WHARF_LOG_LEVEL',
   githubClientId: 'WHARF_GITHUB_CLIENT_ID',
+  instanceTtlSeconds: 'WHARF_INSTANCE_TTL_SECONDS',
+  deregisterAfterSeconds: 'WHARF_DEREGISTER_AFTER_SECONDS',
+  massExpiryThreshold: 'WHARF_MASS_EXPIRY_THRESHOLD',
+  probes: 'WHARF_PROBES',
+  probeIntervalSeconds: 'WHARF_PROBE_INTERVAL_SECONDS',
+  probeConcurrency: 'WHARF_PROBE_CONCURRENCY',
+  probePerHost: 'WHARF_PROBE_PER_HOST',
+  probeTimeoutMs: 'WHARF_PROBE_TIMEOUT_MS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -137,6 +171,14 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     cargoUrl: env.WHARF_CARGO_URL,
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     githubClientId: env.WHARF_GITHUB_CLIENT_ID,
+    instanceTtlSeconds: env.WHARF_INSTANCE_TTL_SECONDS ?? 30,
+    deregisterAfterSeconds: env.WHARF_DEREGISTER_AFTER_SECONDS ?? 300,
+    massExpiryThreshold: env.WHARF_MASS_EXPIRY_THRESHOLD ?? 0.5,
+    probes: env.WHARF_PROBES ?? true,
+    probeIntervalSeconds: env.WHARF_PROBE_INTERVAL_SECONDS ?? 30,
+    probeConcurrency: env.WHARF_PROBE_CONCURRENCY ?? 64,
+    probePerHost: env.WHARF_PROBE_PER_HOST ?? 4,
+    probeTimeoutMs: env.WHARF_PROBE_TIMEOUT_MS ?? 5000,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -177,6 +219,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ),
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
+    liveness: {
+      instanceTtlSeconds: c.instanceTtlSeconds,
+      deregisterAfterSeconds: c.deregisterAfterSeconds,
+      massExpiryThreshold: c.massExpiryThreshold,
+      probes: c.probes,
+      probeIntervalSeconds: c.probeIntervalSeconds,
+      probeConcurrency: c.probeConcurrency,
+      probePerHost: c.probePerHost,
+      probeTimeoutMs: c.probeTimeoutMs,
+    },
   };
 }
 
