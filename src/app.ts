@@ -2,6 +2,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { authRoutes } from './auth/routes.js';
+import { registerLivenessMetrics } from './liveness/metrics.js';
+import { HEALTH_META_KEY } from './liveness/model.js';
+import { livenessRoutes } from './liveness/routes.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
@@ -33,6 +36,18 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes, { metrics, ready: () => wharf.database.ping() });
+  registerLivenessMetrics(metrics.registry, wharf.liveness);
+  const healthMeta = (name: string) => {
+    const json = wharf.liveness.health.metaJson(name);
+    return json === undefined ? undefined : `${JSON.stringify(HEALTH_META_KEY)}:${json}`;
+  };
+  await app.register(livenessRoutes, {
+    prefix: '/api/v1',
+    instances: wharf.liveness.instances,
+    health: wharf.liveness.health,
+    authenticator: wharf.authenticator,
+    serverExists: (name: string) => wharf.liveness.serverExists(name),
+  });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {
@@ -43,6 +58,8 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
           apiVersion,
           githubClientId: wharf.config.githubClientId,
           version: buildInfo,
+          extraMeta: healthMeta,
+          healthNames: (health) => wharf.liveness.health.namesFor(health),
         });
         await scope.register(authRoutes, {
           tokens: wharf.tokens,

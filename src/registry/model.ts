@@ -32,6 +32,8 @@ export interface ListFilter {
   /** Strictly after this ISO timestamp. */
   updatedSince?: string;
   includeDeleted: boolean;
+  /** Only these server names (or all but these, with `exclude`); e.g. the servers of one health state. */
+  names?: { names: readonly string[]; exclude: boolean };
 }
 
 /** The official metadata block under `_meta["io.modelcontextprotocol.registry/official"]`. */

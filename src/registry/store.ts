@@ -101,6 +101,11 @@ export class RegistryStore {
     if (!filter.includeDeleted) query = query.where(this.notDeletedPredicate);
     if (filter.updatedSince !== undefined) query = query.where('updated_at', '>', filter.updatedSince);
     if (filter.search !== undefined) query = query.where(this.nameContains(filter.search));
+    if (filter.names !== undefined) {
+      const { names, exclude } = filter.names;
+      if (names.length > 0) query = query.where('server_name', exclude ? 'not in' : 'in', names);
+      else if (!exclude) query = query.where(sql<KyselySqlBool>`1 = 0`);
+    }
     const cursor = filter.cursor;
     if (cursor?.version !== undefined) {
       const { name, version } = cursor;
