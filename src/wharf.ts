@@ -42,6 +42,8 @@ export interface WharfOverrides {
   time?: TimeSource;
   /** Liveness background loop periods (tests disable them and drive the loops themselves). */
   livenessTiming?: Partial<LivenessTiming>;
+  /** False for one-shot commands (`wharf import`): no probes, no lease reaper, no leadership taken. */
+  background?: boolean;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -76,7 +78,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   });
   const liveness = createLiveness(config, logger, database, registry, probeClient, overrides);
   liveness.health.onPublish(() => registryCache.invalidate());
-  await liveness.start();
+  if (overrides.background !== false) await liveness.start();
   return {
     config,
     logger,

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { buildInfo } from '../version.js';
 import { importCommand } from './commands/import.js';
+import { registerCommand } from './commands/register.js';
 import { serveCommand } from './commands/serve.js';
 
 const program = new Command('wharf')
@@ -10,6 +11,7 @@ const program = new Command('wharf')
   .version(buildInfo.version)
   .addCommand(serveCommand())
   .addCommand(importCommand())
+  .addCommand(registerCommand())
   .exitOverride();
 
 try {

@@ -107,7 +107,7 @@ const schema = z.object({
   cargoUrl: optionalUrl,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   githubClientId: optionalText,
-  instanceTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(5).max(86_400),
+  instanceTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(2).max(86_400),
   deregisterAfterSeconds: z.coerce
     .number({ message: 'must be a number' })
     .int()

@@ -22,8 +22,9 @@ export class SoleLeadership implements Leadership {
     this.epoch = await this.store.bumpLeaderEpoch();
   }
 
+  /** Another process took over the file's probing (a newer `serve`); this one stops probing. */
   async resign(): Promise<void> {
-    this.epoch = await this.store.bumpLeaderEpoch();
+    this.epoch = undefined;
   }
 
   async stop(): Promise<void> {

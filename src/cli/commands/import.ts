@@ -23,7 +23,7 @@ export function importCommand(): Command {
       .option('--json', 'print the summary as JSON'),
   ).action(async (source: string, flags) => {
     const config = loadConfig(flags);
-    const wharf = await createWharf(config, createLogger('warn'));
+    const wharf = await createWharf(config, createLogger('warn'), { background: false });
     const bar = process.stderr.isTTY
       ? new cliProgress.SingleBar(
           {
