@@ -44,6 +44,8 @@ export interface WharfOverrides {
   livenessTiming?: Partial<LivenessTiming>;
   /** False for one-shot commands (`wharf import`): no probes, no lease reaper, no leadership taken. */
   background?: boolean;
+  /** How often a PostgreSQL follower tries to take the liveness leadership. */
+  leaderRetryMs?: number;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -133,7 +135,12 @@ function createLiveness(
   const shared = config.database.kind === 'postgres';
   const leadership =
     config.database.kind === 'postgres'
-      ? new PostgresLeadership(config.database.url, store, logger.child({ component: 'liveness' }))
+      ? new PostgresLeadership(
+          config.database.url,
+          store,
+          logger.child({ component: 'liveness' }),
+          overrides.leaderRetryMs ?? 5000,
+        )
       : new SoleLeadership(store);
   return new LivenessService({
     store,
