@@ -14,12 +14,21 @@ import { cpuPlan, pinSelfToLoadCpu } from './lib/cpu.js';
 import { passed, renderMarkdown, renderReport, type ScenarioReport } from './lib/report.js';
 import { FULL_SIZES, QUICK_SIZES, type Scenario, type ScenarioContext } from './lib/scenario.js';
 import { WHARF_CLI, assertBuilt } from './lib/wharf.js';
+import { heartbeats } from './scenarios/heartbeats.js';
+import { livenessProbes } from './scenarios/liveness-probes.js';
 import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
 import { registrySearch } from './scenarios/registry-search.js';
 
-const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory];
+const SCENARIOS: readonly Scenario[] = [
+  registryList,
+  registrySearch,
+  registryPublish,
+  registryMemory,
+  heartbeats,
+  livenessProbes,
+];
 
 function usage(): string {
   return [

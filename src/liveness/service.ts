@@ -60,6 +60,7 @@ export class LivenessService {
   private refreshAgain = false;
   private historyEpoch: number | undefined;
   private started = false;
+  private changeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: LivenessDeps) {
     const { settings } = deps;
@@ -135,6 +136,8 @@ export class LivenessService {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    clearTimeout(this.changeTimer);
+    this.changeTimer = undefined;
     await this.scheduler.settle();
     await this.flush().catch(() => {});
     this.health.stop();
@@ -176,8 +179,14 @@ export class LivenessService {
     await this.flush();
   }
 
+  /** Instances came or went: refresh the targets soon, once for a burst of registrations. */
   private targetsChanged(): void {
-    void this.refreshTargets().catch((err: unknown) => this.deps.logger.error({ err }, 'probe target refresh failed'));
+    if (!this.deps.settings.probes || this.changeTimer) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      void this.refreshTargets().catch((err: unknown) => this.deps.logger.error({ err }, 'probe target refresh failed'));
+    }, 500);
+    this.changeTimer.unref();
   }
 
   /** Recomputes the target set from the registry and the instances (coalescing concurrent calls). */
