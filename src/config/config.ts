@@ -39,6 +39,8 @@ export interface LivenessSettings {
   probeConcurrency: number;
   probePerHost: number;
   probeTimeoutMs: number;
+  /** A passing probe slower than this is reported as `warning`; 0 means half the timeout. */
+  probeSlowMs: number;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -119,6 +121,7 @@ const schema = z.object({
   probeConcurrency: z.coerce.number({ message: 'must be a number' }).int().min(1).max(10_000),
   probePerHost: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1_000),
   probeTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(120_000),
+  probeSlowMs: z.coerce.number({ message: 'must be a number' }).int().min(0).max(120_000),
 });
 
 /** Which flag / variable each field comes from, so an error names the setting the user actually wrote. */
@@ -149,6 +152,7 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   probeConcurrency: 'WHARF_PROBE_CONCURRENCY',
   probePerHost: 'WHARF_PROBE_PER_HOST',
   probeTimeoutMs: 'WHARF_PROBE_TIMEOUT_MS',
+  probeSlowMs: 'WHARF_PROBE_SLOW_MS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -179,6 +183,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     probeConcurrency: env.WHARF_PROBE_CONCURRENCY ?? 64,
     probePerHost: env.WHARF_PROBE_PER_HOST ?? 4,
     probeTimeoutMs: env.WHARF_PROBE_TIMEOUT_MS ?? 5000,
+    probeSlowMs: env.WHARF_PROBE_SLOW_MS ?? 0,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -228,6 +233,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       probeConcurrency: c.probeConcurrency,
       probePerHost: c.probePerHost,
       probeTimeoutMs: c.probeTimeoutMs,
+      probeSlowMs: c.probeSlowMs,
     },
   };
 }

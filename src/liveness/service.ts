@@ -87,6 +87,7 @@ export class LivenessService {
         concurrency: settings.probeConcurrency,
         perHost: settings.probePerHost,
         timeoutMs: settings.probeTimeoutMs,
+        slowMs: settings.probeSlowMs || undefined,
       },
       deps.logger,
     );
@@ -184,7 +185,9 @@ export class LivenessService {
     if (!this.deps.settings.probes || this.changeTimer) return;
     this.changeTimer = setTimeout(() => {
       this.changeTimer = undefined;
-      void this.refreshTargets().catch((err: unknown) => this.deps.logger.error({ err }, 'probe target refresh failed'));
+      void this.refreshTargets().catch((err: unknown) =>
+        this.deps.logger.error({ err }, 'probe target refresh failed'),
+      );
     }, 500);
     this.changeTimer.unref();
   }

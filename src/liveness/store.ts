@@ -73,6 +73,38 @@ const fromHealth = (h: TargetHealth): HealthRow => ({
   uptime_24h: h.uptime24h,
 });
 
+const HEALTH_COLUMNS = [
+  'kind',
+  'server_name',
+  'url',
+  'transport',
+  'status',
+  'status_since',
+  'checked_at',
+  'latency_ms',
+  'era',
+  'protocol_version',
+  'reported_name',
+  'reported_version',
+  'tool_count',
+  'tool_names',
+  'last_error',
+  'consecutive_failures',
+  'uptime_24h',
+] as const;
+
+/** `SET col = excluded.col` for an upsert, in both dialects (typed loosely: Kysely cannot type `excluded.` refs built from a list). */
+function excludedColumns<C extends string>(columns: readonly C[]) {
+  return (eb: { ref(ref: string): unknown }) =>
+    Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)])) as Record<C, never>;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** What a prober writes in one batch. */
 export interface HealthBatch {
   checks: TargetHealth[];
@@ -217,45 +249,45 @@ export class LivenessStore {
         .where('leader_epoch', '=', epoch)
         .executeTakeFirst();
       if (Number(state.numUpdatedRows) === 0) return false;
-      for (const check of batch.checks) {
-        const row = fromHealth(check);
-        const { target_id: _id, ...rest } = row;
+      // Multi-row statements in chunks: one statement per chunk instead of one per probe outcome.
+      for (const rows of chunks(batch.checks.map(fromHealth), 200)) {
         await trx
           .insertInto('health_checks')
-          .values(row)
-          .onConflict((oc) => oc.column('target_id').doUpdateSet(rest))
+          .values(rows)
+          .onConflict((oc) => oc.column('target_id').doUpdateSet(excludedColumns(HEALTH_COLUMNS)))
           .execute();
       }
-      for (const t of batch.transitions) {
-        const server = batch.checks.find((c) => c.targetId === t.targetId)?.server ?? '';
+      const serverOf = new Map(batch.checks.map((c) => [c.targetId, c.server]));
+      for (const rows of chunks(batch.transitions, 500)) {
         await trx
           .insertInto('health_transitions')
-          .values({
-            target_id: t.targetId,
-            server_name: server,
-            at: t.at,
-            from_status: t.from,
-            to_status: t.to,
-            error: t.error,
-          })
+          .values(
+            rows.map((t) => ({
+              target_id: t.targetId,
+              server_name: serverOf.get(t.targetId) ?? '',
+              at: t.at,
+              from_status: t.from,
+              to_status: t.to,
+              error: t.error,
+            })),
+          )
           .execute();
       }
-      for (const h of batch.hours) {
-        const values = {
-          target_id: h.targetId,
-          hour: h.hour,
-          server_name: h.server,
-          probes: h.probes,
-          passing: h.passing,
-          latencies: JSON.stringify(h.latencies),
-        };
+      for (const rows of chunks(batch.hours, 500)) {
         await trx
           .insertInto('health_hours')
-          .values(values)
+          .values(
+            rows.map((h) => ({
+              target_id: h.targetId,
+              hour: h.hour,
+              server_name: h.server,
+              probes: h.probes,
+              passing: h.passing,
+              latencies: JSON.stringify(h.latencies),
+            })),
+          )
           .onConflict((oc) =>
-            oc
-              .columns(['target_id', 'hour'])
-              .doUpdateSet({ probes: h.probes, passing: h.passing, latencies: values.latencies }),
+            oc.columns(['target_id', 'hour']).doUpdateSet(excludedColumns(['probes', 'passing', 'latencies'] as const)),
           )
           .execute();
       }

@@ -65,7 +65,12 @@ describeEachDatabase('published health', (database) => {
   beforeAll(async () => {
     t = await createTestApp({
       database,
-      env: { WHARF_PROBE_TIMEOUT_MS: '3000', WHARF_ALLOW_PRIVATE_NETWORKS: 'true' },
+      env: {
+        WHARF_PROBE_TIMEOUT_MS: '3000',
+        // A loaded CI machine can take seconds for a local handshake; slowness is not what this test checks.
+        WHARF_PROBE_SLOW_MS: '3000',
+        WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
+      },
       overrides: { livenessTiming: noTimers },
     });
     targets.push(

@@ -37,7 +37,7 @@ describe('MCP probes against real servers', () => {
   });
 
   it('server-everything over Streamable HTTP: falls back from server/discover to the legacy handshake', async () => {
-    const result = await probe.probe(streamable.url, 'streamable-http', { timeoutMs: 5000 });
+    const result = await probe.probe(streamable.url, 'streamable-http', { timeoutMs: 5000, slowMs: 5000 });
     expect(result).toMatchObject({ status: 'passing', era: 'legacy', protocolVersion: '2025-11-25' });
     expect(result.serverName).toBe('mcp-servers/everything');
     expect(result.toolNames).toContain('echo');
@@ -45,13 +45,13 @@ describe('MCP probes against real servers', () => {
   });
 
   it('server-everything over the deprecated HTTP+SSE transport', async () => {
-    const result = await probe.probe(sse.url, 'sse', { timeoutMs: 5000 });
+    const result = await probe.probe(sse.url, 'sse', { timeoutMs: 5000, slowMs: 5000 });
     expect(result).toMatchObject({ status: 'passing', era: 'sse', serverName: 'mcp-servers/everything' });
     expect(result.toolNames).toContain('get-sum');
   });
 
   it('an SDK v2 server answers server/discover: modern era', async () => {
-    const result = await probe.probe(modern.url, 'streamable-http', { timeoutMs: 5000 });
+    const result = await probe.probe(modern.url, 'streamable-http', { timeoutMs: 5000, slowMs: 5000 });
     expect(result).toMatchObject({
       status: 'passing',
       era: 'modern',

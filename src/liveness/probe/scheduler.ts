@@ -5,7 +5,11 @@ import type { ProbeResult, ProbeTarget } from '../model.js';
 import type { InstanceTransport } from '../model.js';
 
 export interface ProbeRunner {
-  probe(url: string, transport: InstanceTransport, options: { timeoutMs: number }): Promise<ProbeResult>;
+  probe(
+    url: string,
+    transport: InstanceTransport,
+    options: { timeoutMs: number; slowMs?: number },
+  ): Promise<ProbeResult>;
 }
 
 export interface SchedulerSettings {
@@ -13,6 +17,8 @@ export interface SchedulerSettings {
   concurrency: number;
   perHost: number;
   timeoutMs: number;
+  /** Slower passing probes are warnings; undefined: half the timeout. */
+  slowMs?: number | undefined;
   /** Longest wait between probes of a failing target. */
   maxBackoffMs?: number;
 }
