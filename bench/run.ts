@@ -16,6 +16,8 @@ import { FULL_SIZES, QUICK_SIZES, type Scenario, type ScenarioContext } from './
 import { WHARF_CLI, assertBuilt } from './lib/wharf.js';
 import { mcpRegistry } from './scenarios/mcp-registry.js';
 import { contexts } from './scenarios/contexts.js';
+import { heartbeats } from './scenarios/heartbeats.js';
+import { livenessProbes } from './scenarios/liveness-probes.js';
 import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
@@ -32,6 +34,8 @@ const SCENARIOS: readonly Scenario[] = [
   authPublish,
   sync,
   contexts,
+  heartbeats,
+  livenessProbes,
 ];
 
 function usage(): string {

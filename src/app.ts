@@ -9,6 +9,9 @@ import { authRoutes } from './auth/routes.js';
 import { keyExchangeRoutes, keysRoutes } from './keys/routes.js';
 import { installAuthRateLimit, publishRateLimit } from './limits/http.js';
 import { contextRoutes } from './contexts/routes.js';
+import { registerLivenessMetrics } from './liveness/metrics.js';
+import { HEALTH_META_KEY } from './liveness/model.js';
+import { livenessRoutes } from './liveness/routes.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system-routes.js';
@@ -54,6 +57,18 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   const mcp = createMcpHost(wharf);
   app.decorate('mcp', mcp);
   await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
+  registerLivenessMetrics(metrics.registry, wharf.liveness);
+  const healthMeta = (name: string) => {
+    const json = wharf.liveness.health.metaJson(name);
+    return json === undefined ? undefined : `${JSON.stringify(HEALTH_META_KEY)}:${json}`;
+  };
+  await app.register(livenessRoutes, {
+    prefix: '/api/v1',
+    instances: wharf.liveness.instances,
+    health: wharf.liveness.health,
+    authenticator: wharf.authenticator,
+    serverExists: (name: string) => wharf.liveness.serverExists(name),
+  });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {
@@ -65,6 +80,8 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
           githubClientId: wharf.config.githubClientId,
           version: buildInfo,
           publishLimit: publishRateLimit(wharf.rateLimits),
+          extraMeta: healthMeta,
+          healthNames: (health) => wharf.liveness.health.namesFor(health),
         });
         await scope.register(authRoutes, {
           tokens: wharf.tokens,

@@ -16,7 +16,15 @@ import { createContextStore } from './contexts/backend.js';
 import { ContextService } from './contexts/service.js';
 import { monotonicClock } from './platform/clock.js';
 import type { Clock } from './platform/clock.js';
+import { PostgresLeadership, SoleLeadership } from './liveness/leadership.js';
+import { McpProbe } from './liveness/probe/mcp-probe.js';
+import { LivenessService } from './liveness/service.js';
+import type { LivenessTiming, ServerCatalog } from './liveness/service.js';
+import { LivenessStore } from './liveness/store.js';
+import { systemTime } from './platform/clock.js';
+import type { TimeSource } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
+import type { OutboundClient } from './platform/net/index.js';
 import type { Logger } from './platform/observability/logger.js';
 import { openDatabase } from './platform/storage/database.js';
 import type { Database } from './platform/storage/database.js';
@@ -45,6 +53,7 @@ export interface Wharf {
   /** Runs when WHARF_SYNC_UPSTREAM is set and `serve` starts it. */
   syncJob: SyncJob | undefined;
   contexts: ContextService;
+  liveness: LivenessService;
   close(): Promise<void>;
 }
 
@@ -59,6 +68,14 @@ export interface WharfOverrides {
   contextClock?: () => number;
   /** Prefix of the context store's Redis keys, so test runs can share a Redis. */
   redisKeyPrefix?: string;
+  /** Lease and probe time (tests move it by hand). */
+  time?: TimeSource;
+  /** Liveness background loop periods (tests disable them and drive the loops themselves). */
+  livenessTiming?: Partial<LivenessTiming>;
+  /** False for one-shot commands (`wharf import`): no probes, no lease reaper, no leadership taken. */
+  background?: boolean;
+  /** How often a PostgreSQL follower tries to take the liveness leadership. */
+  leaderRetryMs?: number;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -117,6 +134,15 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   const contextStore = await createContextStore(config, database, { keyPrefix: overrides.redisKeyPrefix });
   const contexts = new ContextService(contextStore, config.contexts, logger, overrides.contextClock);
   contexts.start();
+  // Probes get their own pool: thousands of targets must not crowd out package-ownership checks.
+  const probeClient = createOutboundClient({
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    userAgent: 'Wharf-Probe/1.0',
+    timeoutMs: config.liveness.probeTimeoutMs,
+  });
+  const liveness = createLiveness(config, logger, database, registry, probeClient, overrides);
+  liveness.health.onPublish(() => registryCache.invalidate());
+  if (overrides.background !== false) await liveness.start();
   return {
     config,
     logger,
@@ -132,8 +158,11 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     sync: sync.service,
     syncJob: sync.job,
     contexts,
+    liveness,
     async close() {
       await sync.close();
+      await liveness.stop();
+      await probeClient.close();
       registryCache.stop();
       await keys.close();
       await rateLimits.close();
@@ -143,4 +172,59 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
       await database.close();
     },
   };
+}
+
+function createLiveness(
+  config: WharfConfig,
+  logger: Logger,
+  database: Database,
+  registry: RegistryService,
+  probeClient: OutboundClient,
+  overrides: WharfOverrides,
+): LivenessService {
+  const store = new LivenessStore(database);
+  const catalog: ServerCatalog = {
+    async exists(name) {
+      return registry.get(name, 'latest', false).then(
+        () => true,
+        () => false,
+      );
+    },
+    async *latestActive() {
+      let cursor: { name: string; version: string } | undefined;
+      for (;;) {
+        const page = await registry.list({
+          limit: 500,
+          version: 'latest',
+          includeDeleted: false,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const v of page.servers) if (v.status === 'active') yield { name: v.name, document: v.document };
+        const last = page.servers.at(-1);
+        if (!page.nextCursor || !last) return;
+        cursor = { name: last.name, version: last.version };
+      }
+    },
+  };
+  const shared = config.database.kind === 'postgres';
+  const leadership =
+    config.database.kind === 'postgres'
+      ? new PostgresLeadership(
+          config.database.url,
+          store,
+          logger.child({ component: 'liveness' }),
+          overrides.leaderRetryMs ?? 5000,
+        )
+      : new SoleLeadership(store);
+  return new LivenessService({
+    store,
+    catalog,
+    runner: new McpProbe(probeClient),
+    leadership,
+    time: overrides.time ?? systemTime,
+    logger: logger.child({ component: 'liveness' }),
+    settings: config.liveness,
+    sharedLeases: shared,
+    timing: overrides.livenessTiming,
+  });
 }

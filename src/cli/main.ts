@@ -8,6 +8,7 @@ import { importCommand } from './commands/import.js';
 import { keygenCommand } from './commands/keygen.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
+import { registerCommand } from './commands/register.js';
 import { serveCommand } from './commands/serve.js';
 import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
@@ -35,6 +36,7 @@ export const program = new Command('wharf')
   .addCommand(showCommand())
   .addCommand(doctorCommand())
   .addCommand(syncCommand())
+  .addCommand(registerCommand())
   .exitOverride();
 
 // Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.

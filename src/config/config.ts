@@ -50,6 +50,8 @@ export interface WharfConfig {
   rateLimitPublish: number;
   /** The context store (docs/contexts.md). */
   contexts: ContextConfig;
+  /** Instance registration, heartbeats and active MCP probes (see docs/liveness.md). */
+  liveness: LivenessSettings;
   /** External identity sources for the token-exchange endpoints (`/v0(.1)/auth/*`). */
   login: LoginConfig;
 }
@@ -77,6 +79,20 @@ export interface ContextConfig {
   ownerRuleNamespaces: string[];
   reapIntervalMs: number;
   eventRetentionSeconds: number;
+}
+
+export interface LivenessSettings {
+  instanceTtlSeconds: number;
+  deregisterAfterSeconds: number;
+  /** Share of passing instances (0..1) that may expire in one sweep before deregistration pauses. */
+  massExpiryThreshold: number;
+  probes: boolean;
+  probeIntervalSeconds: number;
+  probeConcurrency: number;
+  probePerHost: number;
+  probeTimeoutMs: number;
+  /** A passing probe slower than this is reported as `warning`; 0 means half the timeout. */
+  probeSlowMs: number;
 }
 
 /** Values as given on the command line (commander options); undefined when not given. */
@@ -236,6 +252,19 @@ const schema = z.object({
     ),
   contextReapIntervalMs: z.coerce.number({ message: 'must be a number' }).int().min(50).max(60_000),
   contextEventRetentionSeconds: z.coerce.number({ message: 'must be a number' }).int().min(60),
+  instanceTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(2).max(86_400),
+  deregisterAfterSeconds: z.coerce
+    .number({ message: 'must be a number' })
+    .int()
+    .min(1)
+    .max(30 * 86_400),
+  massExpiryThreshold: z.coerce.number({ message: 'must be a number' }).gt(0).max(1),
+  probes: bool('WHARF_PROBES'),
+  probeIntervalSeconds: z.coerce.number({ message: 'must be a number' }).int().min(1).max(86_400),
+  probeConcurrency: z.coerce.number({ message: 'must be a number' }).int().min(1).max(10_000),
+  probePerHost: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1_000),
+  probeTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(120_000),
+  probeSlowMs: z.coerce.number({ message: 'must be a number' }).int().min(0).max(120_000),
 });
 
 /** `host`, `host:port` or `[v6]:port` of a DNS server given by IP, as node's resolver needs; undefined if invalid. */
@@ -296,6 +325,15 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   contextOwnerRule: 'WHARF_CONTEXT_OWNER_RULE',
   contextReapIntervalMs: 'WHARF_CONTEXT_REAP_INTERVAL_MS',
   contextEventRetentionSeconds: 'WHARF_CONTEXT_EVENT_RETENTION_SECONDS',
+  instanceTtlSeconds: 'WHARF_INSTANCE_TTL_SECONDS',
+  deregisterAfterSeconds: 'WHARF_DEREGISTER_AFTER_SECONDS',
+  massExpiryThreshold: 'WHARF_MASS_EXPIRY_THRESHOLD',
+  probes: 'WHARF_PROBES',
+  probeIntervalSeconds: 'WHARF_PROBE_INTERVAL_SECONDS',
+  probeConcurrency: 'WHARF_PROBE_CONCURRENCY',
+  probePerHost: 'WHARF_PROBE_PER_HOST',
+  probeTimeoutMs: 'WHARF_PROBE_TIMEOUT_MS',
+  probeSlowMs: 'WHARF_PROBE_SLOW_MS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -346,6 +384,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     contextOwnerRule: env.WHARF_CONTEXT_OWNER_RULE ?? 'false',
     contextReapIntervalMs: env.WHARF_CONTEXT_REAP_INTERVAL_MS ?? 500,
     contextEventRetentionSeconds: env.WHARF_CONTEXT_EVENT_RETENTION_SECONDS ?? 3600,
+    instanceTtlSeconds: env.WHARF_INSTANCE_TTL_SECONDS ?? 30,
+    deregisterAfterSeconds: env.WHARF_DEREGISTER_AFTER_SECONDS ?? 300,
+    massExpiryThreshold: env.WHARF_MASS_EXPIRY_THRESHOLD ?? 0.5,
+    probes: env.WHARF_PROBES ?? true,
+    probeIntervalSeconds: env.WHARF_PROBE_INTERVAL_SECONDS ?? 30,
+    probeConcurrency: env.WHARF_PROBE_CONCURRENCY ?? 64,
+    probePerHost: env.WHARF_PROBE_PER_HOST ?? 4,
+    probeTimeoutMs: env.WHARF_PROBE_TIMEOUT_MS ?? 5000,
+    probeSlowMs: env.WHARF_PROBE_SLOW_MS ?? 0,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -419,6 +466,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       ownerRuleNamespaces: ownerRulePatterns(c.contextOwnerRule),
       reapIntervalMs: c.contextReapIntervalMs,
       eventRetentionSeconds: c.contextEventRetentionSeconds,
+    },
+    liveness: {
+      instanceTtlSeconds: c.instanceTtlSeconds,
+      deregisterAfterSeconds: c.deregisterAfterSeconds,
+      massExpiryThreshold: c.massExpiryThreshold,
+      probes: c.probes,
+      probeIntervalSeconds: c.probeIntervalSeconds,
+      probeConcurrency: c.probeConcurrency,
+      probePerHost: c.probePerHost,
+      probeTimeoutMs: c.probeTimeoutMs,
+      probeSlowMs: c.probeSlowMs,
     },
     login,
   };

@@ -16,3 +16,23 @@ export function monotonicClock(source: () => number = Date.now): Clock {
     },
   };
 }
+
+/** Milliseconds since the epoch for timers and leases; injectable so tests move time instead of sleeping. */
+export interface TimeSource {
+  nowMs(): number;
+}
+
+export const systemTime: TimeSource = { nowMs: () => Date.now() };
+
+/** A time source that only moves when told to. */
+export class ManualTime implements TimeSource {
+  constructor(private ms: number = Date.parse('2026-01-01T00:00:00Z')) {}
+
+  nowMs(): number {
+    return this.ms;
+  }
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}

@@ -12,6 +12,7 @@ import { defineTool } from '../mcp/provider.js';
 import type { McpProvider } from '../mcp/provider.js';
 import type { ListFilter, ServerVersion } from './model.js';
 import { OFFICIAL_META_KEY } from './model.js';
+import { parseListCursor } from './search/cursor.js';
 import type { RegistryService } from './service.js';
 import { officialMetaJson, serverResponseJson } from './wire.js';
 
@@ -182,15 +183,8 @@ function searchFilter(args: SearchArgs): ListFilter {
     // Incremental sync must see deletions, as the REST API insists.
     filter.includeDeleted = true;
   }
-  if (args.cursor !== undefined && args.cursor !== '') {
-    const colon = args.cursor.indexOf(':');
-    // Names never contain ':'; a cursor without one is the official name-only form.
-    filter.cursor =
-      colon === -1
-        ? { name: args.cursor }
-        : { name: args.cursor.slice(0, colon), version: args.cursor.slice(colon + 1) };
-    if (filter.cursor.name === '') throw badRequest('Invalid cursor: pass nextCursor from the previous page unchanged');
-  }
+  // The same cursors as the REST list: ranked ones for a search, `name:version` otherwise.
+  if (args.cursor !== undefined && args.cursor !== '') filter.cursor = parseListCursor(args.cursor, filter.search);
   return filter;
 }
 

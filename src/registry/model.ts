@@ -59,9 +59,9 @@ export interface ListFilter {
   status?: ServerStatus;
   /**
    * Extension point for filters computed outside the registry (e.g. health by the liveness capability):
-   * only these server names qualify. An empty list matches nothing.
+   * only these server names qualify (or all but these, with `exclude`). An empty include list matches nothing.
    */
-  names?: readonly string[];
+  names?: { names: readonly string[]; exclude: boolean };
 }
 
 /** The official metadata block under `_meta["io.modelcontextprotocol.registry/official"]`. */

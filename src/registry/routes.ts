@@ -15,6 +15,7 @@ import type { RegistryService } from './service.js';
 import { serverJsonSchema } from './validation/index.js';
 import type { ServerJSON } from './validation/index.js';
 import { serverListJson, serverResponseJson, statusUpdateJson, versionListJson } from './wire.js';
+import type { MetaProvider } from './wire.js';
 
 export interface RegistryRoutesOptions {
   service: RegistryService;
@@ -27,7 +28,14 @@ export interface RegistryRoutesOptions {
   version: { version: string; gitCommit: string; buildTime: string };
   /** Runs after authentication on publish (the per-identity publish rate limit). */
   publishLimit?: preHandlerAsyncHookHandler | undefined;
+  /** Extra `_meta` members per server (liveness health); cached bodies are dropped when they change. */
+  extraMeta?: MetaProvider | undefined;
+  /** The `health=` list filter: the names in that state, or the names to exclude (for `unknown`). */
+  healthNames?: ((health: HealthQuery) => { names: readonly string[]; exclude: boolean }) | undefined;
 }
+
+const HEALTH_QUERY_VALUES = ['passing', 'warning', 'critical', 'unknown'] as const;
+type HealthQuery = (typeof HEALTH_QUERY_VALUES)[number];
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -45,6 +53,12 @@ export const listQuery = Type.Object({
   updated_since: Type.Optional(Type.String({ description: 'RFC 3339 timestamp; only servers updated after it' })),
   include_deleted: Type.Optional(Type.Boolean({ description: 'Include deleted versions' })),
   ...filterQueryProperties,
+  health: Type.Optional(
+    Type.Union(
+      HEALTH_QUERY_VALUES.map((h) => Type.Literal(h)),
+      { description: 'Wharf extension: only servers whose probed health is in this state' },
+    ),
+  ),
 });
 export type ListQuery = {
   cursor?: string;
@@ -54,6 +68,7 @@ export type ListQuery = {
   updated_since?: string;
 } & {
   include_deleted?: boolean;
+  health?: HealthQuery;
 } & FilterQuery;
 
 const includeDeletedQuery = Type.Object({ include_deleted: Type.Boolean({ default: false }) });
@@ -100,9 +115,13 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     { schema: { operationId: op('list-servers'), tags: ['servers'], querystring: listQuery } },
     async (request, reply) => {
       const filter = listFilter(request);
-      return cachedJson(request, reply, `list ${JSON.stringify(filter)}`, async () => {
+      const health = request.query.health;
+      // The key names the health state, not its member list: health changes drop the cache anyway.
+      const key = `list ${JSON.stringify(filter)}${health ? ` health=${health}` : ''}`;
+      return cachedJson(request, reply, key, async () => {
+        if (health && options.healthNames) filter.names = options.healthNames(health);
         const page = await service.list(filter);
-        return serverListJson(page.servers, page.nextCursor);
+        return serverListJson(page.servers, page.nextCursor, options.extraMeta);
       });
     },
   );
@@ -121,7 +140,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
       const name = decodeName(request.params.serverName);
       const includeDeleted = request.query.include_deleted;
       return cachedJson(request, reply, `versions ${JSON.stringify([name, includeDeleted])}`, async () =>
-        versionListJson(await service.versions(name, includeDeleted)),
+        versionListJson(await service.versions(name, includeDeleted), options.extraMeta),
       );
     },
   );
@@ -140,7 +159,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
       const { name, version } = decodeNameAndVersion(request.params);
       const includeDeleted = request.query.include_deleted;
       return cachedJson(request, reply, `get ${JSON.stringify([name, version, includeDeleted])}`, async () =>
-        serverResponseJson(await service.get(name, version, includeDeleted)),
+        serverResponseJson(await service.get(name, version, includeDeleted), options.extraMeta),
       );
     },
   );

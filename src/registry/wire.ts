@@ -14,21 +14,33 @@ export function officialMetaJson(v: ServerVersion): string {
   return JSON.stringify(meta);
 }
 
-export function serverResponseJson(v: ServerVersion): string {
+/**
+ * Extra `_meta` members for a server (Wharf's own `dev.wharf/…` keys, e.g. health), as a JSON fragment
+ * `"key":value[,"key":value]`, or undefined for none.
+ */
+export type MetaProvider = (serverName: string) => string | undefined;
+
+export function serverResponseJson(v: ServerVersion, extraMeta?: MetaProvider): string {
   const origin = v.origin ? `,"${ORIGIN_META_KEY}":${JSON.stringify(v.origin)}` : '';
-  return `{"server":${v.document},"_meta":{"${OFFICIAL_META_KEY}":${officialMetaJson(v)}${origin}}}`;
+  const extra = extraMeta?.(v.name);
+  return `{"server":${v.document},"_meta":{"${OFFICIAL_META_KEY}":${officialMetaJson(v)}${origin}${extra ? `,${extra}` : ''}}}`;
 }
 
-export function serverListJson(servers: readonly ServerVersion[], nextCursor?: string): string {
-  const items = servers.map(serverResponseJson).join(',');
+export function serverListJson(
+  servers: readonly ServerVersion[],
+  nextCursor?: string,
+  extraMeta?: MetaProvider,
+): string {
+  const items = servers.map((v) => serverResponseJson(v, extraMeta)).join(',');
   const cursor = nextCursor === undefined ? '' : `"nextCursor":${JSON.stringify(nextCursor)},`;
   return `{"servers":[${items}],"metadata":{${cursor}"count":${servers.length}}}`;
 }
 
-export function versionListJson(servers: readonly ServerVersion[]): string {
-  return `{"servers":[${servers.map(serverResponseJson).join(',')}],"metadata":{"count":${servers.length}}}`;
+export function versionListJson(servers: readonly ServerVersion[], extraMeta?: MetaProvider): string {
+  const items = servers.map((v) => serverResponseJson(v, extraMeta)).join(',');
+  return `{"servers":[${items}],"metadata":{"count":${servers.length}}}`;
 }
 
 export function statusUpdateJson(servers: readonly ServerVersion[]): string {
-  return `{"updatedCount":${servers.length},"servers":[${servers.map(serverResponseJson).join(',')}]}`;
+  return `{"updatedCount":${servers.length},"servers":[${servers.map((v) => serverResponseJson(v)).join(',')}]}`;
 }

@@ -124,8 +124,9 @@ describe.skipIf(Boolean(reason))(`web UI in Chromium${reason}`, () => {
     await page.getByRole('searchbox', { name: 'Search servers' }).fill('weather');
     await page.waitForURL(/\?q=weather/);
     const card = page.getByRole('link', { name: 'Weather Forecasts', exact: true });
+    // The unfiltered catalog shows the card too: wait for the search results to replace it.
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
     await card.waitFor();
-    expect(await page.locator('.card').count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'catalog-search.png') });
     expect(await seriousViolations()).toEqual([]);
 

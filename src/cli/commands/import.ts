@@ -23,7 +23,7 @@ export function importCommand(): Command {
     const { fromDocument, importServers } = await import('../../registry/importer.js');
     const { createWharf } = await import('../../wharf.js');
     const config = loadConfig(flags);
-    const wharf = await createWharf(config, createLogger('warn'));
+    const wharf = await createWharf(config, createLogger('warn'), { background: false });
     const bar = process.stderr.isTTY
       ? new cliProgress.SingleBar(
           {

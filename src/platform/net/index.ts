@@ -1,5 +1,11 @@
 export { createOutboundClient } from './outbound.js';
-export type { OutboundClient, OutboundClientOptions, OutboundRequestInit, OutboundResponse } from './outbound.js';
+export type {
+  OutboundClient,
+  OutboundClientOptions,
+  OutboundRequestInit,
+  OutboundResponse,
+  OutboundStream,
+} from './outbound.js';
 export {
   OutboundError,
   OutboundUrlError,

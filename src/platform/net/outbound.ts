@@ -59,9 +59,24 @@ export interface OutboundResponse {
   json(): unknown;
 }
 
+/**
+ * A response whose body is read as it arrives (SSE streams that stay open). No redirects are followed. The
+ * time budget covers the whole exchange until `close()`; the caller caps the bytes it reads.
+ */
+export interface OutboundStream {
+  readonly status: number;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly body: AsyncIterable<Buffer>;
+  /** Stops reading and releases the connection; safe to call twice. */
+  close(): void;
+}
+
 export interface OutboundClient {
   readonly allowPrivateNetworks: boolean;
   fetch(url: string | URL, init?: OutboundRequestInit): Promise<OutboundResponse>;
+  /** Like `fetch` without redirects, returning the body as a stream. Errors while reading are OutboundErrors too. */
+  stream(url: string | URL, init?: OutboundRequestInit): Promise<OutboundStream>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -202,9 +217,73 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     }
   }
 
+  async function stream(url: string | URL, init: OutboundRequestInit = {}): Promise<OutboundStream> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw new OutboundUrlError(`"${String(url)}" is not a valid absolute URL`, '');
+    }
+    checkTarget(target);
+    const timeoutMs = init.timeoutMs ?? options.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onCallerAbort = (): void => controller.abort(init.signal?.reason);
+    if (init.signal?.aborted) onCallerAbort();
+    init.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const release = () => {
+      clearTimeout(timer);
+      init.signal?.removeEventListener('abort', onCallerAbort);
+    };
+    const failure = (err: unknown): unknown => {
+      if (timedOut) return new OutboundTimeoutError(target.host, timeoutMs);
+      if (init.signal?.aborted) return init.signal.reason;
+      return asOutboundError(err, target.host);
+    };
+    const headers: Record<string, string> = { 'user-agent': userAgent };
+    for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await agent.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
+        headers,
+        body: init.body,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      release();
+      throw failure(err);
+    }
+    const head = toResponse(res, Buffer.alloc(0), target, false);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      release();
+      discard(res);
+    };
+    async function* body(): AsyncIterable<Buffer> {
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) yield chunk;
+      } catch (err) {
+        throw failure(err);
+      } finally {
+        close();
+      }
+    }
+    return { status: head.status, url: head.url, headers: head.headers, body: body(), close };
+  }
+
   return {
     allowPrivateNetworks,
     fetch: fetchOnce,
+    stream,
     close: () => agent.close(),
   };
 }

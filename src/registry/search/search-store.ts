@@ -468,7 +468,10 @@ export class SearchIndexStore {
       );
     }
     if (filter.names !== undefined) {
-      all.push(filter.names.length === 0 ? sql`1 = 0` : sql`servers.server_name IN (${sql.join([...filter.names])})`);
+      const { names, exclude } = filter.names;
+      if (names.length > 0) {
+        all.push(sql`servers.server_name ${sql.raw(exclude ? 'NOT IN' : 'IN')} (${sql.join([...names])})`);
+      } else if (!exclude) all.push(sql`1 = 0`);
     }
     return sql<SqlBool>`${sql.join(all, sql` AND `)}`;
   }

@@ -120,6 +120,71 @@ export const postgresMigrations: MigrationSteps = [
     ],
   },
   {
+    name: '0005_liveness',
+    statements: [
+      `CREATE TABLE instances (
+        id VARCHAR(64) COLLATE "C" PRIMARY KEY,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        url TEXT NOT NULL,
+        transport VARCHAR(32) NOT NULL,
+        metadata TEXT NOT NULL,
+        token_hash VARCHAR(128) NOT NULL,
+        registered_by TEXT NOT NULL,
+        state VARCHAR(16) NOT NULL CHECK (state IN ('passing','critical')),
+        status_note TEXT,
+        ttl_seconds INTEGER NOT NULL,
+        registered_at TIMESTAMPTZ NOT NULL,
+        state_changed_at TIMESTAMPTZ NOT NULL,
+        lease_expires_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX instances_server ON instances (server_name, id)`,
+      `CREATE INDEX instances_state ON instances (state, lease_expires_at)`,
+      `CREATE TABLE health_checks (
+        target_id TEXT COLLATE "C" PRIMARY KEY,
+        kind VARCHAR(16) NOT NULL CHECK (kind IN ('remote','instance')),
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        url TEXT NOT NULL,
+        transport VARCHAR(32) NOT NULL,
+        status VARCHAR(16) NOT NULL CHECK (status IN ('passing','warning','critical')),
+        status_since TIMESTAMPTZ NOT NULL,
+        checked_at TIMESTAMPTZ NOT NULL,
+        latency_ms INTEGER,
+        era VARCHAR(16),
+        protocol_version VARCHAR(32),
+        reported_name TEXT,
+        reported_version TEXT,
+        tool_count INTEGER,
+        tool_names TEXT,
+        last_error TEXT,
+        consecutive_failures INTEGER NOT NULL,
+        uptime_24h DOUBLE PRECISION
+      )`,
+      `CREATE INDEX health_checks_server ON health_checks (server_name)`,
+      `CREATE TABLE health_transitions (
+        id BIGSERIAL PRIMARY KEY,
+        target_id TEXT COLLATE "C" NOT NULL,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        from_status VARCHAR(16),
+        to_status VARCHAR(16) NOT NULL,
+        error TEXT
+      )`,
+      `CREATE INDEX health_transitions_server ON health_transitions (server_name, at)`,
+      `CREATE TABLE health_hours (
+        target_id TEXT COLLATE "C" NOT NULL,
+        hour TIMESTAMPTZ NOT NULL,
+        server_name VARCHAR(200) COLLATE "C" NOT NULL,
+        probes INTEGER NOT NULL,
+        passing INTEGER NOT NULL,
+        latencies TEXT NOT NULL,
+        PRIMARY KEY (target_id, hour)
+      )`,
+      `CREATE INDEX health_hours_server ON health_hours (server_name, hour)`,
+      `CREATE TABLE liveness_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL, leader_epoch BIGINT NOT NULL)`,
+      `INSERT INTO liveness_state (id, generation, leader_epoch) VALUES (1, 0, 0)`,
+    ],
+  },
+  {
     name: '0006_contexts',
     statements: [
       `CREATE TABLE contexts (

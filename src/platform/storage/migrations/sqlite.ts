@@ -119,6 +119,72 @@ export const sqliteMigrations: MigrationSteps = [
     ],
   },
   {
+    name: '0005_liveness',
+    statements: [
+      `CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        server_name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        registered_by TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('passing','critical')),
+        status_note TEXT,
+        ttl_seconds INTEGER NOT NULL,
+        registered_at TEXT NOT NULL,
+        state_changed_at TEXT NOT NULL,
+        lease_expires_at TEXT NOT NULL
+      ) WITHOUT ROWID`,
+      `CREATE INDEX instances_server ON instances (server_name, id)`,
+      `CREATE INDEX instances_state ON instances (state, lease_expires_at)`,
+      `CREATE TABLE health_checks (
+        target_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('remote','instance')),
+        server_name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('passing','warning','critical')),
+        status_since TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        latency_ms INTEGER,
+        era TEXT,
+        protocol_version TEXT,
+        reported_name TEXT,
+        reported_version TEXT,
+        tool_count INTEGER,
+        tool_names TEXT,
+        last_error TEXT,
+        consecutive_failures INTEGER NOT NULL,
+        uptime_24h REAL
+      ) WITHOUT ROWID`,
+      `CREATE INDEX health_checks_server ON health_checks (server_name)`,
+      `CREATE TABLE health_transitions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target_id TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        error TEXT
+      )`,
+      `CREATE INDEX health_transitions_server ON health_transitions (server_name, at)`,
+      `CREATE TABLE health_hours (
+        target_id TEXT NOT NULL,
+        hour TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        probes INTEGER NOT NULL,
+        passing INTEGER NOT NULL,
+        latencies TEXT NOT NULL,
+        PRIMARY KEY (target_id, hour)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX health_hours_server ON health_hours (server_name, hour)`,
+      // generation: bumped by every health write so replicas know to reload; leader_epoch fences probers.
+      `CREATE TABLE liveness_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, leader_epoch INTEGER NOT NULL)`,
+      `INSERT INTO liveness_state (id, generation, leader_epoch) VALUES (1, 0, 0)`,
+    ],
+  },
+  {
     name: '0006_contexts',
     statements: [
       // Times are epoch milliseconds, so expiry checks compare integers on every backend.
