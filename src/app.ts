@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { loginRoutes } from './auth/login/routes.js';
+import { createGatewayAccessLayer } from './gateway/access/http.js';
+import { gatewayAccessRoutes } from './gateway/access/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { Metrics } from './platform/observability/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
@@ -40,9 +42,25 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     import('./mcp/wharf-host.js'),
     import('./mcp/routes.js'),
   ]);
-  const mcp = createMcpHost(wharf);
+  const gatewayAccess = await createGatewayAccessLayer({
+    config: wharf.config.gatewayAccess,
+    redisUrl: wharf.config.redisUrl,
+    allowPrivateNetworks: wharf.config.allowPrivateNetworks,
+    authenticator: wharf.authenticator,
+    policies: wharf.gatewayPolicies,
+    audit: wharf.auditTrail,
+    logger: wharf.logger,
+    registry: metrics.registry,
+  });
+  app.addHook('onClose', async () => gatewayAccess.close());
+  await app.register(gatewayAccessRoutes, {
+    config: wharf.config.gatewayAccess,
+    policies: wharf.gatewayPolicies,
+    authenticator: wharf.authenticator,
+  });
+  const mcp = createMcpHost(wharf, { access: gatewayAccess.access });
   app.decorate('mcp', mcp);
-  await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
+  await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator, guard: gatewayAccess.guard });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {

@@ -6,6 +6,7 @@ import type { LoginServiceOptions } from './auth/login/service.js';
 import { loadSigningKey } from './auth/signing-key.js';
 import { RegistryTokens } from './auth/tokens.js';
 import type { WharfConfig } from './config/config.js';
+import { GatewayPolicyService, GatewayPolicyStore } from './gateway/access/policy.js';
 import { monotonicClock } from './platform/clock.js';
 import type { Clock } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
@@ -28,6 +29,9 @@ export interface Wharf {
   tokens: RegistryTokens;
   authenticator: Authenticator;
   login: LoginService;
+  /** Where capabilities record who did what (default: nowhere). */
+  auditTrail: AuditTrail;
+  gatewayPolicies: GatewayPolicyService;
   close(): Promise<void>;
 }
 
@@ -72,6 +76,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     logger,
     ...overrides.login,
   });
+  const gatewayPolicies = new GatewayPolicyService(new GatewayPolicyStore(database), {
+    defaultDecision: config.gatewayAccess.defaultDecision,
+  });
+  await gatewayPolicies.start();
   return {
     config,
     logger,
@@ -81,7 +89,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     tokens,
     authenticator,
     login,
+    auditTrail: overrides.auditTrail ?? noAuditTrail,
+    gatewayPolicies,
     async close() {
+      gatewayPolicies.stop();
       registryCache.stop();
       await outbound.close();
       await login.close();

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseOidcRules } from '../auth/login/oidc-rules.js';
 import type { OidcRule } from '../auth/login/oidc-rules.js';
+import { gatewayAccessConfig } from '../gateway/access/config.js';
+import type { GatewayAccessConfig } from '../gateway/access/config.js';
 
 /**
  * One typed, validated configuration object, loaded once at start and passed explicitly.
@@ -31,6 +33,8 @@ export interface WharfConfig {
   githubClientId: string | undefined;
   /** External identity sources for the token-exchange endpoints (`/v0(.1)/auth/*`). */
   login: LoginConfig;
+  /** Who may use the gateway's MCP endpoints and how often (`WHARF_GATEWAY_*`, see docs/gateway-access.md). */
+  gatewayAccess: GatewayAccessConfig;
 }
 
 export interface LoginConfig {
@@ -235,6 +239,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   }
   const c = parsed.data;
   const login = loginConfig(c);
+  const gatewayAccess = gatewayAccessConfig(env);
+  if (gatewayAccess.problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${gatewayAccess.problems.join('\n')}`);
+  }
   const dataDir = path.resolve(c.dataDir);
   let database: WharfConfig['database'];
   if (c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl)) {
@@ -265,6 +273,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     logLevel: c.logLevel,
     githubClientId: c.githubClientId,
     login,
+    gatewayAccess: gatewayAccess.config,
   };
 }
 

@@ -27,6 +27,7 @@ import type {
   StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/authenticator.js';
+import type { GatewayAccess, GatewayOutcome } from '../gateway/access.js';
 import { WharfError } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
 import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem, jsonRpcError } from './jsonrpc.js';
@@ -51,6 +52,8 @@ export interface McpHostOptions {
   listTtlMs?: number;
   /** SSE keep-alive comment interval (default 15 s). */
   keepAliveMs?: number;
+  /** Who sees and may call which tool, rate limits, audit and metrics of each call (default: open, unrecorded). */
+  access?: GatewayAccess;
 }
 
 /** Who is calling: the Principal the HTTP edge authenticated (null: anonymous) and the bearer it came with. */
@@ -232,6 +235,7 @@ export class McpHost {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of tools) {
         const { definition } = tool;
+        if (this.options.access && !this.options.access.canSee(principal, undefined, definition.name)) continue;
         server.registerTool(
           definition.name,
           {
@@ -271,6 +275,43 @@ export class McpHost {
   }
 
   private async runTool(
+    provider: McpProvider,
+    tool: McpToolDefinition,
+    args: unknown,
+    context: McpCallContext,
+  ): Promise<CallToolResult> {
+    const access = this.options.access;
+    if (!access) return this.invokeTool(provider, tool, args, context);
+    const started = performance.now();
+    const call = {
+      principal: context.principal,
+      virtualServer: undefined,
+      upstream: provider.id,
+      tool: tool.name,
+      argumentBytes: args === undefined ? 0 : Buffer.byteLength(JSON.stringify(args)),
+      argumentKeys: args !== null && typeof args === 'object' ? Object.keys(args) : undefined,
+    };
+    const finish = (outcome: GatewayOutcome, result: CallToolResult, error?: string) => {
+      access.record({ ...call, outcome, latencyMs: performance.now() - started, error });
+      return result;
+    };
+    try {
+      await access.admit(call);
+    } catch (error) {
+      if (!(error instanceof WharfError)) throw error;
+      const outcome = error.code === 'too_many_requests' ? 'rate_limited' : 'denied';
+      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+      const result = toolError(error.detail);
+      // Retry information a client (or the model) can act on, without parsing the text.
+      if (retryAfter !== undefined) result._meta = { 'dev.wharf/retryAfterSeconds': retryAfter };
+      return finish(outcome, result, error.detail);
+    }
+    const result = await this.invokeTool(provider, tool, args, context);
+    const text = result.isError ? result.content.find((c) => c.type === 'text')?.text : undefined;
+    return finish(result.isError ? 'tool_error' : 'success', result, text);
+  }
+
+  private async invokeTool(
     provider: McpProvider,
     tool: McpToolDefinition,
     args: unknown,

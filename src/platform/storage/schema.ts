@@ -33,9 +33,20 @@ export interface RegistryStateTable {
   generation: number | string;
 }
 
+export interface GatewayPoliciesTable {
+  id: string;
+  effect: 'allow' | 'deny';
+  subject: string;
+  virtual_server: string;
+  tool: string;
+  description: string | null;
+  created_at: string;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
   server_names: ServerNamesTable;
   registry_state: RegistryStateTable;
+  gateway_policies: GatewayPoliciesTable;
 }
