@@ -18,9 +18,12 @@ export interface GatewayAccessServiceOptions {
   auditArguments: 'none' | 'keys';
 }
 
-/** The caller's rate-limit key: the API key when there is one, else who they are. */
-export function limitKey(principal: Principal | null, fallback: string): string {
-  if (!principal) return `anon:${fallback}`;
+/**
+ * The caller's rate-limit key: the API key when there is one, else who they are; anonymous callers by address
+ * when it is known (HTTP requests), else as one shared `anonymous` budget (tool calls inside the host).
+ */
+export function limitKey(principal: Principal | null, address: string | undefined): string {
+  if (!principal) return address === undefined ? 'anonymous' : `anon:${address}`;
   return principal.keyId !== undefined ? `key:${principal.keyId}` : subjectOf(principal);
 }
 
@@ -40,7 +43,7 @@ export class GatewayAccessService implements GatewayAccess {
       );
     }
     try {
-      await this.options.limits.call(limitKey(call.principal, call.clientAddress ?? 'unknown'), call.tool);
+      await this.options.limits.call(limitKey(call.principal, call.clientAddress), call.tool);
     } catch (error) {
       if (error instanceof RateLimited) this.options.metrics.rateLimited.inc({ scope: error.scope });
       throw error;
