@@ -141,6 +141,7 @@ function refuse(reply: FastifyReply, status: number, message: string): FastifyRe
   return reply
     .code(status)
     .header('content-type', 'application/json')
+    .header('access-control-expose-headers', 'WWW-Authenticate, Retry-After, X-Request-Id')
     .send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
 }
 
