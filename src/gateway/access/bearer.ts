@@ -13,6 +13,44 @@ export interface OAuthBearerOptions {
   now?: () => Date;
 }
 
+/**
+ * The JWKS URL from the issuer's OAuth metadata (RFC 8414, path-inserted for issuers with a path), falling back to
+ * OpenID Connect discovery; either document must name the same issuer. Cached after the first success.
+ */
+function authorizationServerJwksUrl(options: OAuthBearerOptions): () => Promise<string> {
+  const oidc = discoveredJwksUrl(options.client, options.issuer);
+  let cached: string | undefined;
+  return async () => {
+    if (cached) return cached;
+    const issuer = new URL(options.issuer);
+    const path = issuer.pathname === '/' ? '' : issuer.pathname;
+    const url = `${issuer.origin}/.well-known/oauth-authorization-server${path}`;
+    try {
+      const response = await options.client.fetch(url, {
+        headers: { accept: 'application/json' },
+        maxBytes: 512 * 1024,
+      });
+      if (response.status === 200) {
+        const doc = response.json() as { issuer?: unknown; jwks_uri?: unknown };
+        if (doc.issuer !== options.issuer) {
+          throw new Error(
+            `OAuth metadata at ${url} names issuer ${JSON.stringify(doc.issuer)}, expected ${options.issuer}`,
+          );
+        }
+        if (typeof doc.jwks_uri === 'string') {
+          cached = doc.jwks_uri;
+          return cached;
+        }
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('OAuth metadata')) throw error;
+      // Unreachable or not JSON: OIDC discovery below may still work.
+    }
+    cached = await oidc();
+    return cached;
+  };
+}
+
 /** Asymmetric only: the issuer's public keys must not double as HMAC secrets. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -28,7 +66,7 @@ export class OAuthBearer {
   constructor(private readonly options: OAuthBearerOptions) {
     this.keys = new RemoteKeySet({
       client: options.client,
-      jwksUrl: discoveredJwksUrl(options.client, options.issuer),
+      jwksUrl: authorizationServerJwksUrl(options),
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendJson } from '../../auth/login/fakes/http-server.js';
 import { FakeOidcIssuer } from '../../auth/login/fakes/oidc-issuer.js';
 import { ADMIN_TOKEN } from '../../support/app.js';
 import { bearer, connectModern, initialize, startGateway } from './support.js';
@@ -149,5 +150,54 @@ describe('gateway access: optional authentication (default)', () => {
       unknown
     >;
     expect(prm).toMatchObject({ resource: t.url, authorization_servers: [], bearer_methods_supported: ['header'] });
+  });
+});
+
+describe('gateway access: an OAuth authorization server with RFC 8414 metadata only', () => {
+  let issuer: FakeOidcIssuer;
+  let t: GatewayTestServer;
+  beforeAll(async () => {
+    issuer = await new FakeOidcIssuer('RS256').start();
+    const oidc = issuer.handle;
+    // A plain OAuth 2.1 server: no OpenID discovery document, only /.well-known/oauth-authorization-server.
+    issuer.handle = (req, res, body) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/.well-known/oauth-authorization-server') {
+        return sendJson(res, 200, {
+          issuer: issuer.url,
+          jwks_uri: `${issuer.url}/keys`,
+          token_endpoint: `${issuer.url}/token`,
+        });
+      }
+      if (path === '/.well-known/openid-configuration') return sendJson(res, 404, {});
+      return oidc(req, res, body);
+    };
+    t = await startGateway({
+      WHARF_GATEWAY_AUTH: 'required',
+      WHARF_GATEWAY_OAUTH_ISSUER: issuer.url,
+      WHARF_GATEWAY_OAUTH_AUDIENCE: 'urn:wharf:gateway',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await issuer?.stop();
+  });
+
+  it('finds the keys through the OAuth metadata and checks the configured audience', async () => {
+    const client = await connectModern(
+      t.url,
+      bearer(await issuer.sign({ sub: 'svc' }, { audience: 'urn:wharf:gateway' })),
+    );
+    try {
+      expect((await client.listTools()).tools).toHaveLength(3);
+    } finally {
+      await client.close();
+    }
+    const foreign = await fetch(t.url, initialize(bearer(await issuer.sign({ sub: 'svc' }, { audience: t.url }))));
+    expect(foreign.status).toBe(401);
+    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(
+      /invalid audience: expected urn:wharf:gateway/,
+    );
+    expect(issuer.requests.some((r) => r.url === '/.well-known/oauth-authorization-server')).toBe(true);
   });
 });
