@@ -60,6 +60,8 @@ export interface McpHostOptions {
 export interface McpCaller {
   principal: Principal | null;
   token?: string | undefined;
+  /** The client's IP address, for per-address limits of anonymous callers and the audit record. */
+  address?: string | undefined;
 }
 
 /** One HTTP exchange at the endpoint, already read off the wire by the edge. */
@@ -215,6 +217,7 @@ export class McpHost {
   /** The per-request server: this caller's view of every provider. */
   private buildServer(context: McpRequestContext): McpServer {
     const principal = principalOf(context.authInfo);
+    const address = context.authInfo?.extra?.[ADDRESS] as string | undefined;
     const era: McpEra = context.era;
     // Anonymous callers all see the same thing; an authenticated caller's view may depend on who they are.
     const cacheScope: CacheScope = principal ? 'private' : 'public';
@@ -245,7 +248,7 @@ export class McpHost {
             ...(definition.title !== undefined && { title: definition.title }),
             ...(definition.annotations && { annotations: definition.annotations }),
           },
-          (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx)),
+          (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx), address),
         );
       }
       for (const resource of resources) {
@@ -279,6 +282,7 @@ export class McpHost {
     tool: McpToolDefinition,
     args: unknown,
     context: McpCallContext,
+    address: string | undefined,
   ): Promise<CallToolResult> {
     const access = this.options.access;
     if (!access) return this.invokeTool(provider, tool, args, context);
@@ -290,6 +294,7 @@ export class McpHost {
       tool: tool.name,
       argumentBytes: args === undefined ? 0 : Buffer.byteLength(JSON.stringify(args)),
       argumentKeys: args !== null && typeof args === 'object' ? Object.keys(args) : undefined,
+      clientAddress: address,
     };
     const finish = (outcome: GatewayOutcome, result: CallToolResult, error?: string) => {
       access.record({ ...call, outcome, latencyMs: performance.now() - started, error });
@@ -346,15 +351,20 @@ function errorText(error: WharfError): string {
 
 /** Where the Principal rides in AuthInfo.extra (the SDK passes AuthInfo through to the server factory untouched). */
 const PRINCIPAL = 'dev.wharf/principal';
+const ADDRESS = 'dev.wharf/address';
 
 /** The SDK carries validated credentials as AuthInfo. */
 function authInfoOf(caller: McpCaller): AuthInfo | undefined {
-  if (!caller.principal) return undefined;
+  const address = caller.address === undefined ? {} : { [ADDRESS]: caller.address };
+  if (!caller.principal) {
+    // Anonymous: AuthInfo only carries the address through the SDK; principalOf still answers null.
+    return caller.address === undefined ? undefined : { token: '', clientId: 'anonymous', scopes: [], extra: address };
+  }
   return {
     token: caller.token ?? '',
     clientId: caller.principal.subject,
     scopes: caller.principal.permissions.map((p) => `${p.action}:${p.resource}`),
-    extra: { [PRINCIPAL]: caller.principal },
+    extra: { [PRINCIPAL]: caller.principal, ...address },
   };
 }
 

@@ -80,7 +80,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       }
       const response = await host.handle(
         { request: toWebRequest(request, reply), body: request.body as Buffer | undefined },
-        { principal, token: bearerToken(header) },
+        { principal, token: bearerToken(header), address: request.ip },
       );
       return send(reply, response);
     },

@@ -69,7 +69,11 @@ describe('gateway access: per-key and per-tool limits, audit and metrics', () =>
     });
     expect(typeof calls[0]?.detail?.latencyMs).toBe('number');
     expect(calls[2]).toMatchObject({ outcome: 'denied', detail: { outcome: 'rate_limited' } });
-    expect(calls.at(-1)).toMatchObject({ actor: { method: 'none', subject: 'anonymous' }, outcome: 'success' });
+    expect(calls.at(-1)).toMatchObject({
+      actor: { method: 'none', subject: 'anonymous' },
+      outcome: 'success',
+      sourceIp: '127.0.0.1',
+    });
     expect(JSON.stringify(t.audit.events)).not.toContain('secret-value');
   });
 
