@@ -5,6 +5,8 @@ import { loginRoutes } from './auth/login/routes.js';
 import { installAuditTrail } from './audit/http.js';
 import { auditRoutes } from './audit/routes.js';
 import { installPrivateReads } from './auth/http.js';
+import { createGatewayAccessLayer } from './gateway/access/http.js';
+import { gatewayAccessRoutes } from './gateway/access/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { keyExchangeRoutes, keysRoutes } from './keys/routes.js';
 import { installAuthRateLimit, publishRateLimit } from './limits/http.js';
@@ -54,9 +56,25 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     import('./mcp/wharf-host.js'),
     import('./mcp/routes.js'),
   ]);
-  const mcp = createMcpHost(wharf);
+  const gatewayAccess = await createGatewayAccessLayer({
+    config: wharf.config.gatewayAccess,
+    redisUrl: wharf.config.redisUrl,
+    allowPrivateNetworks: wharf.config.allowPrivateNetworks,
+    authenticator: wharf.authenticator,
+    policies: wharf.gatewayPolicies,
+    audit: wharf.auditTrail,
+    logger: wharf.logger,
+    registry: metrics.registry,
+  });
+  app.addHook('onClose', async () => gatewayAccess.close());
+  await app.register(gatewayAccessRoutes, {
+    config: wharf.config.gatewayAccess,
+    policies: wharf.gatewayPolicies,
+    authenticator: wharf.authenticator,
+  });
+  const mcp = createMcpHost(wharf, { access: gatewayAccess.access });
   app.decorate('mcp', mcp);
-  await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
+  await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator, guard: gatewayAccess.guard });
   registerLivenessMetrics(metrics.registry, wharf.liveness);
   const healthMeta = (name: string) => {
     const json = wharf.liveness.health.metaJson(name);

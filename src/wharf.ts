@@ -14,6 +14,7 @@ import { ApiKeyStore } from './keys/store.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { createContextStore } from './contexts/backend.js';
 import { ContextService } from './contexts/service.js';
+import { GatewayPolicyService, GatewayPolicyStore } from './gateway/access/policy.js';
 import { monotonicClock } from './platform/clock.js';
 import type { Clock } from './platform/clock.js';
 import { PostgresLeadership, SoleLeadership } from './liveness/leadership.js';
@@ -54,6 +55,9 @@ export interface Wharf {
   syncJob: SyncJob | undefined;
   contexts: ContextService;
   liveness: LivenessService;
+  /** Where capabilities record who did what (default: nowhere). */
+  auditTrail: AuditTrail;
+  gatewayPolicies: GatewayPolicyService;
   close(): Promise<void>;
 }
 
@@ -143,6 +147,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   const liveness = createLiveness(config, logger, database, registry, probeClient, overrides);
   liveness.health.onPublish(() => registryCache.invalidate());
   if (overrides.background !== false) await liveness.start();
+  const gatewayPolicies = new GatewayPolicyService(new GatewayPolicyStore(database), {
+    defaultDecision: config.gatewayAccess.defaultDecision,
+  });
+  await gatewayPolicies.start();
   return {
     config,
     logger,
@@ -159,10 +167,13 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     syncJob: sync.job,
     contexts,
     liveness,
+    auditTrail: overrides.auditTrail ?? audit,
+    gatewayPolicies,
     async close() {
       await sync.close();
       await liveness.stop();
       await probeClient.close();
+      gatewayPolicies.stop();
       registryCache.stop();
       await keys.close();
       await rateLimits.close();

@@ -1,9 +1,10 @@
 /**
  * Permissions: an action on a name pattern, exactly as carried in the registry JWT. The registry
  * actions match the official registry; the context roles apply to context namespace patterns.
- * `admin` on a pattern implies every other action on it.
+ * `admin` on a pattern implies every other action on it. `gateway_call` applies to gateway tool names
+ * (`tool` on `/mcp`, `virtualServer/tool` on `/mcp/{virtualServer}`).
  */
-export type Action = 'publish' | 'edit' | 'admin' | 'context_reader' | 'context_writer';
+export type Action = 'publish' | 'edit' | 'admin' | 'context_reader' | 'context_writer' | 'gateway_call';
 
 export interface Permission {
   action: Action;

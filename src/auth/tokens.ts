@@ -63,7 +63,7 @@ export class RegistryTokens {
         (p) =>
           p &&
           typeof p.resource === 'string' &&
-          ['publish', 'edit', 'admin', 'context_reader', 'context_writer'].includes(p.action),
+          ['publish', 'edit', 'admin', 'context_reader', 'context_writer', 'gateway_call'].includes(p.action),
       ),
     };
   }

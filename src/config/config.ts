@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { parseOidcRules } from '../auth/login/oidc-rules.js';
 import type { OidcRule } from '../auth/login/oidc-rules.js';
 import { parsePatterns } from '../sync/patterns.js';
+import { gatewayAccessConfig } from '../gateway/access/config.js';
+import type { GatewayAccessConfig } from '../gateway/access/config.js';
 
 /**
  * One typed, validated configuration object, loaded once at start and passed explicitly.
@@ -54,6 +56,8 @@ export interface WharfConfig {
   liveness: LivenessSettings;
   /** External identity sources for the token-exchange endpoints (`/v0(.1)/auth/*`). */
   login: LoginConfig;
+  /** Who may use the gateway's MCP endpoints and how often (`WHARF_GATEWAY_*`, see docs/gateway-access.md). */
+  gatewayAccess: GatewayAccessConfig;
 }
 
 export interface LoginConfig {
@@ -416,6 +420,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       `Invalid configuration:\n  WHARF_CONTEXT_DEFAULT_TTL_SECONDS = ${c.contextDefaultTtlSeconds}: must not exceed WHARF_CONTEXT_MAX_TTL_SECONDS (${c.contextMaxTtlSeconds})`,
     );
   }
+  const gatewayAccess = gatewayAccessConfig(env);
+  if (gatewayAccess.problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${gatewayAccess.problems.join('\n')}`);
+  }
   const dataDir = path.resolve(c.dataDir);
   let database: WharfConfig['database'];
   if (c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl)) {
@@ -479,6 +487,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       probeSlowMs: c.probeSlowMs,
     },
     login,
+    gatewayAccess: gatewayAccess.config,
   };
 }
 

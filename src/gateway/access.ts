@@ -14,6 +14,10 @@ export interface GatewayCall {
   /** The downstream (namespaced) tool name. */
   tool: string;
   argumentBytes: number;
+  /** Top-level argument names (never values); audited only when WHARF_GATEWAY_AUDIT_ARGUMENTS=keys. */
+  argumentKeys?: string[] | undefined;
+  /** The client's address, for per-address limits of anonymous callers and the audit record. */
+  clientAddress?: string | undefined;
 }
 
 export type GatewayOutcome = 'success' | 'tool_error' | 'denied' | 'rate_limited' | 'timeout' | 'unavailable' | 'error';

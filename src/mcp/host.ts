@@ -27,6 +27,7 @@ import type {
   StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/authenticator.js';
+import type { GatewayAccess, GatewayOutcome } from '../gateway/access.js';
 import { WharfError } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
 import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem, jsonRpcError } from './jsonrpc.js';
@@ -51,12 +52,16 @@ export interface McpHostOptions {
   listTtlMs?: number;
   /** SSE keep-alive comment interval (default 15 s). */
   keepAliveMs?: number;
+  /** Who sees and may call which tool, rate limits, audit and metrics of each call (default: open, unrecorded). */
+  access?: GatewayAccess;
 }
 
 /** Who is calling: the Principal the HTTP edge authenticated (null: anonymous) and the bearer it came with. */
 export interface McpCaller {
   principal: Principal | null;
   token?: string | undefined;
+  /** The client's IP address, for per-address limits of anonymous callers and the audit record. */
+  address?: string | undefined;
 }
 
 /** One HTTP exchange at the endpoint, already read off the wire by the edge. */
@@ -212,6 +217,7 @@ export class McpHost {
   /** The per-request server: this caller's view of every provider. */
   private buildServer(context: McpRequestContext): McpServer {
     const principal = principalOf(context.authInfo);
+    const address = context.authInfo?.extra?.[ADDRESS] as string | undefined;
     const era: McpEra = context.era;
     // Anonymous callers all see the same thing; an authenticated caller's view may depend on who they are.
     const cacheScope: CacheScope = principal ? 'private' : 'public';
@@ -232,6 +238,7 @@ export class McpHost {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of tools) {
         const { definition } = tool;
+        if (this.options.access && !this.options.access.canSee(principal, undefined, definition.name)) continue;
         server.registerTool(
           definition.name,
           {
@@ -241,7 +248,7 @@ export class McpHost {
             ...(definition.title !== undefined && { title: definition.title }),
             ...(definition.annotations && { annotations: definition.annotations }),
           },
-          (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx)),
+          (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx), address),
         );
       }
       for (const resource of resources) {
@@ -271,6 +278,45 @@ export class McpHost {
   }
 
   private async runTool(
+    provider: McpProvider,
+    tool: McpToolDefinition,
+    args: unknown,
+    context: McpCallContext,
+    address: string | undefined,
+  ): Promise<CallToolResult> {
+    const access = this.options.access;
+    if (!access) return this.invokeTool(provider, tool, args, context);
+    const started = performance.now();
+    const call = {
+      principal: context.principal,
+      virtualServer: undefined,
+      upstream: provider.id,
+      tool: tool.name,
+      argumentBytes: args === undefined ? 0 : Buffer.byteLength(JSON.stringify(args)),
+      argumentKeys: args !== null && typeof args === 'object' ? Object.keys(args) : undefined,
+      clientAddress: address,
+    };
+    const finish = (outcome: GatewayOutcome, result: CallToolResult, error?: string) => {
+      access.record({ ...call, outcome, latencyMs: performance.now() - started, error });
+      return result;
+    };
+    try {
+      await access.admit(call);
+    } catch (error) {
+      if (!(error instanceof WharfError)) throw error;
+      const outcome = error.code === 'too_many_requests' ? 'rate_limited' : 'denied';
+      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+      const result = toolError(error.detail);
+      // Retry information a client (or the model) can act on, without parsing the text.
+      if (retryAfter !== undefined) result._meta = { 'dev.wharf/retryAfterSeconds': retryAfter };
+      return finish(outcome, result, error.detail);
+    }
+    const result = await this.invokeTool(provider, tool, args, context);
+    const text = result.isError ? result.content.find((c) => c.type === 'text')?.text : undefined;
+    return finish(result.isError ? 'tool_error' : 'success', result, text);
+  }
+
+  private async invokeTool(
     provider: McpProvider,
     tool: McpToolDefinition,
     args: unknown,
@@ -305,15 +351,20 @@ function errorText(error: WharfError): string {
 
 /** Where the Principal rides in AuthInfo.extra (the SDK passes AuthInfo through to the server factory untouched). */
 const PRINCIPAL = 'dev.wharf/principal';
+const ADDRESS = 'dev.wharf/address';
 
 /** The SDK carries validated credentials as AuthInfo. */
 function authInfoOf(caller: McpCaller): AuthInfo | undefined {
-  if (!caller.principal) return undefined;
+  const address = caller.address === undefined ? {} : { [ADDRESS]: caller.address };
+  if (!caller.principal) {
+    // Anonymous: AuthInfo only carries the address through the SDK; principalOf still answers null.
+    return caller.address === undefined ? undefined : { token: '', clientId: 'anonymous', scopes: [], extra: address };
+  }
   return {
     token: caller.token ?? '',
     clientId: caller.principal.subject,
     scopes: caller.principal.permissions.map((p) => `${p.action}:${p.resource}`),
-    extra: { [PRINCIPAL]: caller.principal },
+    extra: { [PRINCIPAL]: caller.principal, ...address },
   };
 }
 

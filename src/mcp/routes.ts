@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { WharfError } from '../platform/errors.js';
 import type { McpHost } from './host.js';
@@ -11,6 +11,11 @@ export interface McpRoutesOptions {
   allowAnonymous?: boolean;
   /** Endpoint path, `/mcp` by default. */
   path?: string;
+  /**
+   * The gateway's access guard (origin, authentication, request limits); when given it replaces the bearer check
+   * below and leaves the caller in `request.principal`.
+   */
+  guard?: preHandlerAsyncHookHandler;
 }
 
 declare module 'fastify' {
@@ -53,11 +58,14 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'],
     url: options.path ?? '/mcp',
     schema: { hide: true },
+    ...(options.guard && { preHandler: options.guard }),
     handler: async (request, reply) => {
       reply.header('access-control-expose-headers', EXPOSED);
       const header = request.headers.authorization;
       let principal: Principal | null = null;
-      if (header !== undefined && header !== '') {
+      if (options.guard) {
+        principal = request.principal;
+      } else if (header !== undefined && header !== '') {
         try {
           principal = await authenticator.authenticate(header);
         } catch (error) {
@@ -72,7 +80,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       }
       const response = await host.handle(
         { request: toWebRequest(request, reply), body: request.body as Buffer | undefined },
-        { principal, token: bearerToken(header) },
+        { principal, token: bearerToken(header), address: request.ip },
       );
       return send(reply, response);
     },

@@ -1,3 +1,4 @@
+import type { GatewayAccess } from '../gateway/access.js';
 import { registryMcpProvider } from '../registry/mcp.js';
 import { buildInfo } from '../version.js';
 import type { Wharf } from '../wharf.js';
@@ -9,12 +10,13 @@ const INSTRUCTIONS =
   '(how to run or connect to it), list_versions shows its history; registry://servers/{name} reads server.json.';
 
 /** The `/mcp` host with every capability's provider registered (today: the registry). */
-export function createMcpHost(wharf: Wharf): McpHost {
+export function createMcpHost(wharf: Wharf, options: { access?: GatewayAccess } = {}): McpHost {
   const host = new McpHost({
     serverInfo: { name: 'wharf', title: 'Wharf', version: buildInfo.version.replace(/^v/, '') },
     instructions: INSTRUCTIONS,
     sessions: new LegacySessions({ key: deriveSessionKey(wharf.config) }),
     logger: wharf.logger,
+    ...(options.access && { access: options.access }),
   });
   host.register(registryMcpProvider(wharf.registry));
   return host;

@@ -29,7 +29,14 @@ export interface OidcRule {
   grant: Permission[];
 }
 
-const ACTIONS = ['publish', 'edit', 'admin', 'context_reader', 'context_writer'] as const satisfies readonly Action[];
+const ACTIONS = [
+  'publish',
+  'edit',
+  'admin',
+  'context_reader',
+  'context_writer',
+  'gateway_call',
+] as const satisfies readonly Action[];
 const OPERATORS = ['equals', 'contains', 'endsWith', 'matches', 'present'] as const;
 const TEMPLATE = /\{claim:([A-Za-z0-9_.:-]+)\}/g;
 /** A templated value must stay one safe name segment, so a claim cannot widen the pattern (no `*`, `/` or dots). */

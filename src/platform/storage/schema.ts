@@ -199,6 +199,16 @@ export interface LivenessStateTable {
   leader_epoch: number | string;
 }
 
+export interface GatewayPoliciesTable {
+  id: string;
+  effect: 'allow' | 'deny';
+  subject: string;
+  virtual_server: string;
+  tool: string;
+  description: string | null;
+  created_at: string;
+}
+
 export interface WharfSchema {
   servers: ServersTable;
   server_remotes: ServerRemotesTable;
@@ -217,4 +227,5 @@ export interface WharfSchema {
   health_transitions: HealthTransitionsTable;
   health_hours: HealthHoursTable;
   liveness_state: LivenessStateTable;
+  gateway_policies: GatewayPoliciesTable;
 }

@@ -239,4 +239,18 @@ export const postgresMigrations: MigrationSteps = [
       )`,
     ],
   },
+  {
+    name: '0010_gateway_access',
+    statements: [
+      `CREATE TABLE gateway_policies (
+        id VARCHAR(64) COLLATE "C" PRIMARY KEY,
+        effect VARCHAR(5) NOT NULL CHECK (effect IN ('allow', 'deny')),
+        subject VARCHAR(300) COLLATE "C" NOT NULL,
+        virtual_server VARCHAR(200) COLLATE "C" NOT NULL,
+        tool VARCHAR(300) COLLATE "C" NOT NULL,
+        description TEXT,
+        created_at TEXT NOT NULL
+      )`,
+    ],
+  },
 ];

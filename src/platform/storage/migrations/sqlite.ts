@@ -240,4 +240,19 @@ export const sqliteMigrations: MigrationSteps = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    name: '0010_gateway_access',
+    statements: [
+      // Allow/deny rules of the gateway: who (subject pattern) may use which tools on which virtual servers.
+      `CREATE TABLE gateway_policies (
+        id TEXT PRIMARY KEY,
+        effect TEXT NOT NULL CHECK (effect IN ('allow', 'deny')),
+        subject TEXT NOT NULL,
+        virtual_server TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        description TEXT,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
