@@ -1,31 +1,41 @@
-/** A latency sparkline in plain SVG: a chart library would outweigh the rest of the UI. */
-export interface Sample {
-  at: string;
-  latencyMs: number | undefined;
-  status: string;
+/** Hourly uptime bars in plain SVG: a chart library would outweigh the rest of the UI. */
+export interface HourSample {
+  hour: string;
+  probes: number;
+  passing: number;
 }
 
-export function LatencyChart({ samples, label }: { samples: Sample[]; label: string }) {
+export function UptimeChart({ hours, label }: { hours: HourSample[]; label: string }) {
+  const probed = hours.filter((h) => h.probes > 0);
+  if (probed.length === 0) return <p class="muted">No probes in this window yet.</p>;
   const width = 600;
-  const height = 120;
-  const points = samples.filter((s) => s.latencyMs !== undefined);
-  if (points.length < 2) return <p class="muted">Not enough probes yet for a chart.</p>;
-  const max = Math.max(...points.map((p) => p.latencyMs ?? 0), 1);
-  const x = (i: number) => (i / (points.length - 1)) * (width - 8) + 4;
-  const y = (v: number) => height - 4 - (v / max) * (height - 8);
-  const path = points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.latencyMs ?? 0).toFixed(1)}`).join(' ');
+  const height = 80;
+  const slot = width / hours.length;
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} preserveAspectRatio="none">
-        <path d={path} class="chart-line" fill="none" />
-        {points.map((p, i) =>
-          p.status === 'passing' ? null : (
-            <circle key={i} cx={x(i)} cy={y(p.latencyMs ?? 0)} r="3" class={`chart-dot health-${p.status}`} />
-          ),
-        )}
+        {hours.map((h, i) => {
+          if (h.probes === 0) return null;
+          const share = h.passing / h.probes;
+          const barHeight = Math.max(2, share * (height - 4));
+          const state = share === 1 ? 'passing' : share === 0 ? 'critical' : 'warning';
+          return (
+            <rect
+              key={h.hour}
+              x={i * slot + 1}
+              y={height - barHeight}
+              width={Math.max(1, slot - 2)}
+              height={barHeight}
+              class={`chart-bar health-${state}`}
+            >
+              <title>{`${h.hour}: ${h.passing}/${h.probes} probes passing`}</title>
+            </rect>
+          );
+        })}
       </svg>
       <figcaption class="muted small">
-        {label}: max {Math.round(max)} ms over the last {points.length} probes
+        {label}: {probed.reduce((n, h) => n + h.passing, 0)} of {probed.reduce((n, h) => n + h.probes, 0)} probes
+        passing over {hours.length} hours
       </figcaption>
     </figure>
   );

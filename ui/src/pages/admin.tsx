@@ -432,7 +432,7 @@ const Audit = () => (
   <RowBrowser
     path="/api/v1/audit"
     listKey="events"
-    columns={['at', 'action', 'actor', 'target', 'outcome', 'sourceIp']}
+    columns={['occurred_at', 'action', 'actor', 'target', 'outcome', 'source_ip']}
     empty="The audit log is not enabled on this Wharf."
   />
 );

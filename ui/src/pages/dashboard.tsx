@@ -9,10 +9,9 @@ interface Instance {
   id: string;
   server: string;
   url: string;
-  state?: string;
-  status?: string;
-  lastHeartbeatAt?: string;
-  last_heartbeat_at?: string;
+  state: string;
+  stateChangedAt: string;
+  statusNote?: string | null;
 }
 
 const STATES = ['critical', 'warning', 'passing', 'unknown'] as const;
@@ -126,7 +125,7 @@ export function Dashboard() {
               <th scope="col">Server</th>
               <th scope="col">URL</th>
               <th scope="col">State</th>
-              <th scope="col">Last heartbeat</th>
+              <th scope="col">State since</th>
             </tr>
           </thead>
           <tbody>
@@ -134,8 +133,11 @@ export function Dashboard() {
               <tr key={i.id}>
                 <td>{i.server}</td>
                 <td class="mono">{i.url}</td>
-                <td>{i.state ?? i.status}</td>
-                <td>{i.lastHeartbeatAt ?? i.last_heartbeat_at ?? ''}</td>
+                <td>
+                  {i.state}
+                  {i.statusNote ? ` — ${i.statusNote}` : ''}
+                </td>
+                <td>{new Date(i.stateChangedAt).toLocaleString()}</td>
               </tr>
             ))}
           </tbody>

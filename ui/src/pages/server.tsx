@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getServer, listVersions, optional, request } from '../api.js';
 import { HealthBadge, StatusBadge } from '../components/badges.js';
-import { LatencyChart } from '../components/chart.js';
-import type { Sample } from '../components/chart.js';
+import { UptimeChart } from '../components/chart.js';
+import type { HourSample } from '../components/chart.js';
 import { Install } from '../components/install.js';
 import { ServerIcon } from '../components/server-card.js';
 import { Link, serverPath } from '../router.js';
@@ -10,13 +10,24 @@ import { safeHttpUrl } from '../safe-url.js';
 import { HEALTH, OFFICIAL } from '../types.js';
 import type { Argument, Input, KeyValueInput, Package, ServerResponse, Transport } from '../types.js';
 
-/** What the liveness API reports about a server; every field optional until liveness is enabled. */
+/** What `GET /api/v1/health/servers/{name}` reports (liveness). */
 export interface HealthReport {
-  status?: string;
-  latency?: { p50?: number; p95?: number; p99?: number };
-  tools?: string[];
-  history?: { checkedAt: string; status: string; latencyMs?: number }[];
-  transitions?: { at: string; from: string; to: string }[];
+  health?: { status: string; uptime24h?: number | null };
+  targets?: {
+    targetId: string;
+    kind: string;
+    url: string;
+    status: string;
+    checkedAt: string;
+    latencyMs: number | null;
+    protocolVersion: string | null;
+    toolNames: string[] | null;
+    lastError: string | null;
+  }[];
+  latencyMs?: { p50: number | null; p90: number | null; p99: number | null; samples: number };
+  uptime24h?: number | null;
+  hours?: HourSample[];
+  transitions?: { targetId: string; at: string; from: string | null; to: string; error: string | null }[];
 }
 
 interface State {
@@ -57,11 +68,8 @@ export function ServerPage({ name, version }: { name: string; version: string | 
   const official = _meta[OFFICIAL];
   const repository = safeHttpUrl(server.repository?.url);
   const website = safeHttpUrl(server.websiteUrl);
-  const samples: Sample[] = (state.health?.history ?? []).map((h) => ({
-    at: h.checkedAt,
-    latencyMs: h.latencyMs,
-    status: h.status,
-  }));
+  const targets = state.health?.targets ?? [];
+  const tools = [...new Set(targets.flatMap((t) => t.toolNames ?? []))].sort();
 
   return (
     <article aria-labelledby="server-title">
@@ -114,22 +122,57 @@ export function ServerPage({ name, version }: { name: string; version: string | 
 
       <section aria-labelledby="health-heading">
         <h2 id="health-heading">Health</h2>
-        {state.health ? (
+        {targets.length > 0 && state.health ? (
           <>
-            {state.health.latency && (
-              <p>
-                Latency p50 {fmt(state.health.latency.p50)} · p95 {fmt(state.health.latency.p95)} · p99{' '}
-                {fmt(state.health.latency.p99)}
-              </p>
-            )}
-            <LatencyChart samples={samples} label="Probe latency" />
-            {state.health.tools?.length ? (
+            <p>
+              Uptime over 24 h {pct(state.health.uptime24h)} · latency p50 {fmt(state.health.latencyMs?.p50)} · p90{' '}
+              {fmt(state.health.latencyMs?.p90)} · p99 {fmt(state.health.latencyMs?.p99)}
+            </p>
+            <UptimeChart hours={state.health.hours ?? []} label="Probes passing per hour" />
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Target</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Protocol</th>
+                  <th scope="col">Last error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {targets.map((t) => (
+                  <tr key={t.targetId}>
+                    <td class="mono small">
+                      {t.kind}: {t.url}
+                    </td>
+                    <td>
+                      <HealthBadge health={{ status: t.status as 'passing', latencyMs: t.latencyMs ?? undefined }} />
+                    </td>
+                    <td class="mono small">{t.protocolVersion ?? ''}</td>
+                    <td class="small">{t.lastError ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {tools.length ? (
               <>
                 <h3>Tools seen by the last probe</h3>
                 <ul class="tags">
-                  {state.health.tools.map((t) => (
+                  {tools.map((t) => (
                     <li class="tag mono" key={t}>
                       {t}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
+            {state.health.transitions?.length ? (
+              <>
+                <h3>Recent transitions</h3>
+                <ul>
+                  {state.health.transitions.slice(-10).map((t) => (
+                    <li key={`${t.targetId}-${t.at}`} class="small">
+                      {new Date(t.at).toLocaleString()}: {t.from ?? 'new'} → {t.to}
+                      {t.error ? ` (${t.error})` : ''}
                     </li>
                   ))}
                 </ul>
@@ -180,7 +223,9 @@ export function ServerPage({ name, version }: { name: string; version: string | 
   );
 }
 
-const fmt = (ms: number | undefined) => (ms === undefined ? '–' : `${Math.round(ms)} ms`);
+const fmt = (ms: number | null | undefined) => (ms === undefined || ms === null ? '–' : `${Math.round(ms)} ms`);
+const pct = (share: number | null | undefined) =>
+  share === undefined || share === null ? '–' : `${(share * 100).toFixed(1)} %`;
 
 function InputList({ title, inputs }: { title: string; inputs: (KeyValueInput | (Input & { name: string }))[] }) {
   if (!inputs.length) return null;
