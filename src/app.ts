@@ -43,6 +43,24 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   const mcp = createMcpHost(wharf);
   app.decorate('mcp', mcp);
   await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
+  const [{ createGatewayFederation }, { gatewayRoutes }] = await Promise.all([
+    import('./gateway/wiring.js'),
+    import('./gateway/routes.js'),
+  ]);
+  const federation = await createGatewayFederation(wharf, mcp);
+  app.addHook('onClose', async () => federation.close());
+  await app.register(mcpRoutes, {
+    host: mcp,
+    authenticator: wharf.authenticator,
+    hasVirtualServer: (name) => federation.hasVirtualServer(name),
+  });
+  await app.register(gatewayRoutes, {
+    prefix: '/api/v1/gateway',
+    service: wharf.gateway,
+    virtualServers: wharf.virtualServers,
+    federation,
+    authenticator: wharf.authenticator,
+  });
   for (const apiVersion of API_PREFIXES) {
     await app.register(
       async (scope) => {

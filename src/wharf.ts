@@ -6,7 +6,13 @@ import type { LoginServiceOptions } from './auth/login/service.js';
 import { loadSigningKey } from './auth/signing-key.js';
 import { RegistryTokens } from './auth/tokens.js';
 import type { WharfConfig } from './config/config.js';
+import { GatewayService } from './gateway/service.js';
+import type { UpstreamEndpoints } from './gateway/service.js';
+import { GatewayStore } from './gateway/store.js';
+import { VirtualServerService } from './gateway/virtual-servers.js';
 import { monotonicClock } from './platform/clock.js';
+import { loadSecretBox } from './platform/crypto/secret-box.js';
+import type { SecretBox } from './platform/crypto/secret-box.js';
 import type { Clock } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
 import type { Logger } from './platform/observability/logger.js';
@@ -28,6 +34,10 @@ export interface Wharf {
   tokens: RegistryTokens;
   authenticator: Authenticator;
   login: LoginService;
+  /** Seals secrets at rest; its key is derived once, here. */
+  secrets: SecretBox;
+  gateway: GatewayService;
+  virtualServers: VirtualServerService;
   close(): Promise<void>;
 }
 
@@ -38,6 +48,8 @@ export interface WharfOverrides {
   auditTrail?: AuditTrail;
   /** Test seams for the login methods: wall clock, TXT lookups, address resolution. */
   login?: Pick<LoginServiceOptions, 'now' | 'lookupTxt' | 'resolveAddress'>;
+  /** Where the gateway reaches an upstream's server (default: its remote URL); the healthy-instances hook. */
+  gatewayEndpoints?: UpstreamEndpoints;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -72,6 +84,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     logger,
     ...overrides.login,
   });
+  const secrets = loadSecretBox(config);
+  const gatewayStore = new GatewayStore(database);
+  const gateway = new GatewayService(gatewayStore, registry, secrets, overrides.gatewayEndpoints);
+  const virtualServers = new VirtualServerService(gatewayStore);
   return {
     config,
     logger,
@@ -81,6 +97,9 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     tokens,
     authenticator,
     login,
+    secrets,
+    gateway,
+    virtualServers,
     async close() {
       registryCache.stop();
       await outbound.close();

@@ -17,6 +17,8 @@ export interface McpCallContext {
   era: McpEra;
   /** Aborted when the client cancels (closing a modern response stream is a cancellation). */
   signal: AbortSignal;
+  /** The virtual server (`/mcp/{name}`) the request came through; undefined at `/mcp`. */
+  virtualServer?: string | undefined;
 }
 
 export interface McpTool<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
@@ -73,6 +75,32 @@ export interface McpResourceTemplate {
   read(uri: URL, variables: Record<string, string | string[]>, context: McpCallContext): Promise<ReadResourceResult>;
 }
 
+/**
+ * A tool described by raw JSON Schema rather than zod, as a proxied upstream's tools are. The host passes arguments
+ * through unvalidated: the tool's own server validates them.
+ */
+export interface McpRawTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  annotations?: ToolAnnotations;
+  call(args: Record<string, unknown> | undefined, context: McpCallContext): Promise<CallToolResult>;
+}
+
+/** What a dynamic provider contributes to one request. */
+export interface McpDynamicContent {
+  tools: readonly McpRawTool[];
+}
+
+/** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */
+export interface McpRequestScope {
+  principal: Principal | null;
+  era: McpEra;
+  virtualServer: string | undefined;
+}
+
 export interface McpProvider {
   /** Short identifier used in logs and errors (e.g. `registry`). */
   id: string;
@@ -84,4 +112,11 @@ export interface McpProvider {
   tools?: readonly McpToolDefinition[];
   resources?: readonly McpResource[];
   resourceTemplates?: readonly McpResourceTemplate[];
+  /**
+   * Contents that change at run time (the gateway's upstream tools), read for every request. Keep it cheap (serve
+   * from memory); the same arrays may be returned again while nothing changed.
+   */
+  dynamic?(scope: McpRequestScope): Promise<McpDynamicContent>;
+  /** Whether the static tools and resources above are served at a virtual server (default: only at `/mcp`). */
+  servesVirtualServers?: boolean;
 }

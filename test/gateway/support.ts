@@ -1,0 +1,116 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+
+export interface Listening {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server): Promise<Listening> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Serves a web-standard handler on node:http (the SDK v2 server speaks Request/Response). */
+function serveFetch(handler: (request: Request) => Promise<Response>): http.Server {
+  return http.createServer(async (req, res) => {
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers: Object.entries(req.headers).flatMap(([k, v]) =>
+        v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]],
+      ),
+      ...(hasBody && { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' }),
+      signal: controller.signal,
+    } as RequestInit);
+    const response = await handler(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
+    if (response.body === null) return res.end();
+    Readable.fromWeb(response.body as never).pipe(res);
+  });
+}
+
+export interface ToyUpstream extends Listening {
+  /** Headers of every request received, to check credential injection and the absence of passthrough. */
+  seen: Headers[];
+  handler: McpHttpHandler;
+}
+
+/**
+ * An SDK v2 MCP server (both eras via createMcpHandler) with `echo` and `add` tools, plus any names given.
+ * When `apiKey` is set, requests without `X-Api-Key: <apiKey>` get 401.
+ */
+export async function startSdkUpstream(options: { apiKey?: string; extraTools?: string[] } = {}): Promise<ToyUpstream> {
+  const seen: Headers[] = [];
+  const handler = createMcpHandler(() => {
+    const server = new McpServer({ name: 'toy', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    server.registerTool(
+      'echo',
+      { description: 'Echo the text back', inputSchema: z.object({ text: z.string() }) },
+      async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
+    );
+    server.registerTool(
+      'add',
+      {
+        description: 'Add two numbers',
+        inputSchema: z.object({ a: z.number(), b: z.number() }),
+        outputSchema: z.object({ sum: z.number() }),
+      },
+      async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }], structuredContent: { sum: a + b } }),
+    );
+    for (const name of options.extraTools ?? []) {
+      server.registerTool(name, { description: `extra ${name}` }, async () => ({
+        content: [{ type: 'text', text: name }],
+      }));
+    }
+    return server;
+  });
+  const server = serveFetch(async (request) => {
+    seen.push(request.headers);
+    if (options.apiKey !== undefined && request.headers.get('x-api-key') !== options.apiKey) {
+      return new Response('unauthorized', { status: 401 });
+    }
+    return handler.fetch(request);
+  });
+  const listening = await listen(server);
+  return {
+    ...listening,
+    seen,
+    handler,
+    close: async () => {
+      await handler.close();
+      await listening.close();
+    },
+  };
+}
+
+/** Accepts connections and requests, and never answers. */
+export async function startHungUpstream(): Promise<Listening> {
+  return listen(http.createServer(() => undefined));
+}
+
+/** A loopback port nothing listens on (connection refused). */
+export async function deadPort(): Promise<number> {
+  const probe = await listen(http.createServer());
+  await probe.close();
+  return probe.port;
+}
