@@ -7,7 +7,7 @@ import { describeEachDatabase } from '../support/databases.js';
 import type { TestDatabase } from '../support/databases.js';
 import { connect, publish } from '../mcp/support.js';
 import type { Era } from '../mcp/support.js';
-import { deadPort, startHungUpstream, startSdkUpstream } from './support.js';
+import { deadPort, startEverything, startHungUpstream, startSdkUpstream } from './support.js';
 import type { Listening, ToyUpstream } from './support.js';
 
 const CONNECT_TIMEOUT_MS = 600;
@@ -286,6 +286,45 @@ describe('gateway federation', () => {
       const { tools } = await client.listTools();
       expect(tools.some((tool) => tool.name.startsWith('other__'))).toBe(false);
       expect(tools.some((tool) => tool.name === 'toy__echo')).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('gateway in front of server-everything (Streamable HTTP and legacy SSE)', () => {
+  let t: Gateway;
+  let http: Listening;
+  let sse: Listening;
+  beforeAll(async () => {
+    [http, sse] = await Promise.all([startEverything('streamableHttp'), startEverything('sse')]);
+    // A child process answers its very first request slowly (module loading); give it room.
+    t = await startGateway(undefined, {}, { WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '10000' });
+    const everything = (port: number, type: string, endpoint: string) => {
+      const host = `everything-${port}.example.com`;
+      instances.set(host, port);
+      return { remotes: [{ type, url: `https://${host}/${endpoint}` }] };
+    };
+    await publish(t, 'io.github.acme/everything-http', '1.0.0', everything(http.port, 'streamable-http', 'mcp'));
+    await publish(t, 'io.github.acme/everything-sse', '1.0.0', everything(sse.port, 'sse', 'sse'));
+    expect((await attach(t, { server: 'io.github.acme/everything-http', alias: 'eh' })).statusCode).toBe(201);
+    expect((await attach(t, { server: 'io.github.acme/everything-sse', alias: 'es' })).statusCode).toBe(201);
+  }, 30_000);
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([http?.close(), sse?.close()]);
+  });
+
+  it.each<Era>(['modern', 'legacy'])('lists and calls both through /mcp with a %s client', async (era) => {
+    const client = await connect(t.url, era, adminHeaders);
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toEqual(expect.arrayContaining(['eh__echo', 'es__echo', 'eh__get-sum', 'es__get-sum']));
+      for (const alias of ['eh', 'es']) {
+        const result = await client.callTool({ name: `${alias}__echo`, arguments: { message: `via ${alias}` } });
+        expect(result.isError).toBeFalsy();
+        expect(JSON.stringify(result.content)).toContain(`via ${alias}`);
+      }
     } finally {
       await client.close();
     }

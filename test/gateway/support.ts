@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -113,4 +116,37 @@ export async function deadPort(): Promise<number> {
   const probe = await listen(http.createServer());
   await probe.close();
   return probe.port;
+}
+
+/** `@modelcontextprotocol/server-everything` as a child process in `streamableHttp` or `sse` mode on a free port. */
+export async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<Listening> {
+  const port = await deadPort();
+  const bin = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/package.json'));
+  const child = spawn(process.execPath, [path.join(path.dirname(bin), 'dist/index.js'), mode], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`server-everything ${mode} did not start: ${output}`)), 15_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/port \d+/i.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server-everything ${mode} exited (${code}): ${output}`)));
+  });
+  child.stderr.resume();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
