@@ -55,9 +55,13 @@ interface Gateway extends TestApp {
   url: string;
 }
 
-async function startGateway(database?: TestDatabase, config: Record<string, unknown> = {}): Promise<Gateway> {
+async function startGateway(
+  database?: TestDatabase,
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<Gateway> {
   const t = await createTestApp({
-    env: ENV,
+    env: { ...ENV, ...env },
     ...(database && { database }),
     config,
     overrides: { gatewayEndpoints: endpoints },
