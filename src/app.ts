@@ -43,7 +43,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   const mcp = createMcpHost(wharf);
   app.decorate('mcp', mcp);
   await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator });
-  const [{ createGatewayFederation }, { gatewayRoutes }] = await Promise.all([
+  const [{ createGatewayFederation }, { gatewayRoutes, legacySseRoutes }] = await Promise.all([
     import('./gateway/wiring.js'),
     import('./gateway/routes.js'),
   ]);
@@ -54,6 +54,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     authenticator: wharf.authenticator,
     hasVirtualServer: (name) => federation.hasVirtualServer(name),
   });
+  await app.register(legacySseRoutes, { host: mcp, authenticator: wharf.authenticator });
   await app.register(gatewayRoutes, {
     prefix: '/api/v1/gateway',
     service: wharf.gateway,

@@ -3,7 +3,12 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { principalOf, requireAuth } from '../auth/http.js';
 import { hasPermission } from '../auth/permissions.js';
 import { forbidden } from '../platform/errors.js';
+import type { FastifyReply } from 'fastify';
+import type { Principal } from '../auth/authenticator.js';
+import { WharfError } from '../platform/errors.js';
+import type { McpHost } from '../mcp/host.js';
 import type { GatewayFederation } from './federation.js';
+import { LegacySseBridge } from './legacy-sse.js';
 import type { GatewayService, UpstreamView } from './service.js';
 import type { VirtualServerService } from './virtual-servers.js';
 
@@ -186,4 +191,73 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayRoutes
       return reply.code(204).send();
     },
   );
+}
+
+export interface LegacySseRoutesOptions {
+  host: McpHost;
+  authenticator: Authenticator;
+  allowAnonymous?: boolean;
+}
+
+/** The deprecated HTTP+SSE pair `GET /sse` + `POST /messages`, served by the `/mcp` host (see legacy-sse.ts). */
+export async function legacySseRoutes(app: FastifyInstance, options: LegacySseRoutesOptions): Promise<void> {
+  const bridge = new LegacySseBridge(options.host);
+  app.addHook('onClose', async () => bridge.closeAll());
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 4 * 1024 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
+  const authenticate = async (request: FastifyRequest): Promise<Principal | null | Response> => {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') {
+      if (options.allowAnonymous === false) return challenge('This endpoint needs a bearer token');
+      return null;
+    }
+    try {
+      return await options.authenticator.authenticate(header);
+    } catch (error) {
+      if (error instanceof WharfError) return challenge(error.detail);
+      throw error;
+    }
+  };
+  app.get('/sse', { schema: { hide: true } }, async (request, reply) => {
+    const principal = await authenticate(request);
+    if (principal instanceof Response) return send(reply, principal);
+    return send(reply, bridge.open(webRequest(request, reply), principal));
+  });
+  app.post('/messages', { schema: { hide: true } }, async (request, reply) => {
+    const principal = await authenticate(request);
+    if (principal instanceof Response) return send(reply, principal);
+    const token = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    return send(reply, await bridge.post(webRequest(request, reply), body, { principal, token }));
+  });
+}
+
+function challenge(message: string): Response {
+  return new Response(message, { status: 401, headers: { 'www-authenticate': 'Bearer realm="wharf"' } });
+}
+
+function webRequest(request: FastifyRequest, reply: FastifyReply): Request {
+  const controller = new AbortController();
+  reply.raw.once('close', () => controller.abort());
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers.set(key, value);
+  }
+  return new Request(new URL(request.url, `${request.protocol}://${request.host || 'localhost'}`), {
+    method: request.method,
+    headers,
+    signal: controller.signal,
+  });
+}
+
+async function send(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  reply.code(response.status);
+  response.headers.forEach((value, key) => {
+    reply.header(key, value);
+  });
+  if (response.body === null) return reply.send();
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) return reply.send(response.body);
+  return reply.send(Buffer.from(await response.arrayBuffer()));
 }

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, createTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
@@ -233,6 +233,25 @@ describe('gateway federation', () => {
       await client.listTools();
       expect(performance.now() - started).toBeLessThan(CONNECT_TIMEOUT_MS);
     });
+  });
+
+  it('serves legacy clients on the deprecated /sse + /messages pair, with the same tools', async () => {
+    const client = new Client({ name: 'old-client', version: '1.0.0' }, { versionNegotiation: { mode: 'legacy' } });
+    await client.connect(new SSEClientTransport(new URL(t.url.replace(/\/mcp$/, '/sse'))));
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toEqual(expect.arrayContaining(['search_servers', 'toy__echo', 'other__add']));
+      const echoed = await client.callTool({ name: 'toy__echo', arguments: { text: 'old' } });
+      expect(echoed.content).toEqual([{ type: 'text', text: 'echo: old' }]);
+    } finally {
+      await client.close();
+    }
+    const stray = await fetch(t.url.replace(/\/mcp$/, '/messages?sessionId=nope'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(stray.status).toBe(404);
   });
 
   it('shows upstream state in the admin API', async () => {
