@@ -14,13 +14,21 @@ import { cpuPlan, pinSelfToLoadCpu } from './lib/cpu.js';
 import { passed, renderMarkdown, renderReport, type ScenarioReport } from './lib/report.js';
 import { FULL_SIZES, QUICK_SIZES, type Scenario, type ScenarioContext } from './lib/scenario.js';
 import { WHARF_CLI, assertBuilt } from './lib/wharf.js';
+import { gatewayScenario } from './scenarios/gateway.js';
 import { mcpRegistry } from './scenarios/mcp-registry.js';
 import { registryList } from './scenarios/registry-list.js';
 import { registryMemory } from './scenarios/registry-memory.js';
 import { registryPublish } from './scenarios/registry-publish.js';
 import { registrySearch } from './scenarios/registry-search.js';
 
-const SCENARIOS: readonly Scenario[] = [registryList, registrySearch, registryPublish, registryMemory, mcpRegistry];
+const SCENARIOS: readonly Scenario[] = [
+  registryList,
+  registrySearch,
+  registryPublish,
+  registryMemory,
+  mcpRegistry,
+  gatewayScenario,
+];
 
 function usage(): string {
   return [
