@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { WharfError } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
-import type { McpCallContext, McpDynamicContent, McpProvider, McpRawTool, McpRequestScope } from '../mcp/provider.js';
+import type {
+  McpCallContext,
+  McpDynamicContent,
+  McpRawResource,
+  McpProvider,
+  McpRawTool,
+  McpRequestScope,
+} from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
 import { assignNames, namespacedName } from './names.js';
 import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
@@ -45,6 +52,7 @@ export class GatewayFederation {
   private connections = new Map<string, UpstreamConnection>();
   private readonly http: ReturnType<typeof guardedFetch>;
   private view: Entry[] | undefined;
+  private resources: McpRawResource[] | undefined;
   private virtualServers = new Map<string, VirtualServerDefinition>();
   private syncing: Promise<void> | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -111,7 +119,39 @@ export class GatewayFederation {
       if (!access.canSee(scope.principal, scope.virtualServer, entry.raw.name)) continue;
       tools.push(entry.raw);
     }
-    return { tools };
+    // Resources are served at the main endpoint only; virtual servers select tools.
+    return virtual ? { tools } : { tools, resources: this.resourceView() };
+  }
+
+  /**
+   * Upstream resources under `<alias>+<original URI>` (the original URI stays readable inside), so two upstreams
+   * can offer the same URI and a read goes to the right one. Recomputed only after a change.
+   */
+  private resourceView(): McpRawResource[] {
+    if (this.resources) return this.resources;
+    const seen = new Set<string>();
+    const out: McpRawResource[] = [];
+    for (const upstream of this.connections.values()) {
+      for (const resource of upstream.currentResources()) {
+        const uri = `${upstream.alias}+${resource.uri}`;
+        if (seen.has(uri)) continue;
+        seen.add(uri);
+        out.push({
+          name: namespacedName(upstream.alias, resource.name),
+          uri,
+          ...(resource.title !== undefined && { title: resource.title }),
+          ...(resource.description !== undefined && { description: resource.description }),
+          ...(resource.mimeType !== undefined && { mimeType: resource.mimeType }),
+          read: async (_uri, context) => {
+            const result = await upstream.readResource(resource.uri, context.signal);
+            return { ...result, contents: result.contents.map((content) => ({ ...content, uri })) };
+          },
+        });
+      }
+    }
+    out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    this.resources = out;
+    return out;
   }
 
   /** The merged list, recomputed only after a change. */
@@ -198,6 +238,7 @@ export class GatewayFederation {
   /** Drops the merged view and tells downstream subscribers, once per burst of changes. */
   private invalidate(): void {
     this.view = undefined;
+    this.resources = undefined;
     if (this.closed || this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;

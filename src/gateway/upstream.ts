@@ -4,7 +4,14 @@
  * timeout and a circuit breaker, and reconnects in the background with jittered exponential backoff.
  */
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { CallToolResult, FetchLike, Tool, Transport } from '@modelcontextprotocol/client';
+import type {
+  CallToolResult,
+  FetchLike,
+  ReadResourceResult,
+  Resource,
+  Tool,
+  Transport,
+} from '@modelcontextprotocol/client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createGuardedLookup, systemResolver } from '../platform/net/guarded-lookup.js';
 import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
@@ -118,6 +125,7 @@ export class UpstreamConnection {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private tools: readonly Tool[] = [];
+  private resources: readonly Resource[] = [];
   private lastError: string | null = null;
   private connectedAt: string | null = null;
   private attempts = 0;
@@ -168,6 +176,22 @@ export class UpstreamConnection {
   /** Whether a first connection attempt was made (later ones run in the background). */
   get attempted(): boolean {
     return this.attempts > 0 || this.client !== undefined || this.lastError !== null;
+  }
+
+  /** The resources of a connected upstream that offers them; empty otherwise. */
+  currentResources(): readonly Resource[] {
+    return this.client ? this.resources : [];
+  }
+
+  async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
+    await this.ready();
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    return (await client.readResource(
+      { uri },
+      { timeout: this.options.timeouts.callMs, signal },
+    )) as ReadResourceResult;
   }
 
   async callTool(
@@ -238,7 +262,12 @@ export class UpstreamConnection {
     try {
       const work = (async () => {
         await client.connect(transport, { timeout: timeouts.connectMs, signal: controller.signal });
-        const { tools } = await client.listTools(undefined, { timeout: timeouts.connectMs, signal: controller.signal });
+        const options = { timeout: timeouts.connectMs, signal: controller.signal };
+        const { tools } = await client.listTools(undefined, options);
+        // Resources are optional: an upstream without the capability (or failing to list them) still serves tools.
+        this.resources = client.getServerCapabilities()?.resources
+          ? (await client.listResources(undefined, options).catch(() => ({ resources: [] as Resource[] }))).resources
+          : [];
         return tools;
       })();
       const aborted = new Promise<never>((_, reject) =>

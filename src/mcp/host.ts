@@ -275,6 +275,11 @@ export class McpHost {
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of dynamic[index]?.tools ?? []) this.registerRawTool(server, provider, tool, callContext);
+      for (const resource of dynamic[index]?.resources ?? []) {
+        server.registerResource(resource.name, resource.uri, describe(resource), (uri, ctx) =>
+          resource.read(uri, callContext(ctx)),
+        );
+      }
       if (virtualServer !== undefined && !provider.servesVirtualServers) continue;
       for (const tool of tools) {
         const { definition } = tool;

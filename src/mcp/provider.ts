@@ -89,9 +89,20 @@ export interface McpRawTool {
   call(args: Record<string, unknown> | undefined, context: McpCallContext): Promise<CallToolResult>;
 }
 
+/** A resource contributed at run time (a proxied upstream's), read through its provider. */
+export interface McpRawResource {
+  name: string;
+  uri: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  read(uri: URL, context: McpCallContext): Promise<ReadResourceResult>;
+}
+
 /** What a dynamic provider contributes to one request. */
 export interface McpDynamicContent {
   tools: readonly McpRawTool[];
+  resources?: readonly McpRawResource[];
 }
 
 /** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */

@@ -228,6 +228,14 @@ describe('gateway federation', () => {
       }
     });
 
+    it('federates resources under <alias>+<uri> and routes reads', async () => {
+      const { resources } = await client.listResources();
+      const uris = resources.map((resource) => resource.uri);
+      expect(uris).toEqual(expect.arrayContaining(['toy+toy://greeting', 'other+toy://greeting']));
+      const read = await client.readResource({ uri: 'other+toy://greeting' });
+      expect(read.contents).toEqual([{ uri: 'other+toy://greeting', mimeType: 'text/plain', text: 'hello from toy' }]);
+    });
+
     it('answers quickly again once the bad upstreams have failed', async () => {
       const started = performance.now();
       await client.listTools();

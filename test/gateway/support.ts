@@ -65,7 +65,10 @@ export interface ToyUpstream extends Listening {
 export async function startSdkUpstream(options: { apiKey?: string; extraTools?: string[] } = {}): Promise<ToyUpstream> {
   const seen: Headers[] = [];
   const handler = createMcpHandler(() => {
-    const server = new McpServer({ name: 'toy', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    const server = new McpServer(
+      { name: 'toy', version: '1.0.0' },
+      { capabilities: { tools: { listChanged: true }, resources: {} } },
+    );
     server.registerTool(
       'echo',
       { description: 'Echo the text back', inputSchema: z.object({ text: z.string() }) },
@@ -80,6 +83,9 @@ export async function startSdkUpstream(options: { apiKey?: string; extraTools?: 
       },
       async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }], structuredContent: { sum: a + b } }),
     );
+    server.registerResource('greeting', 'toy://greeting', { mimeType: 'text/plain' }, async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello from toy' }],
+    }));
     for (const name of options.extraTools ?? []) {
       server.registerTool(name, { description: `extra ${name}` }, async () => ({
         content: [{ type: 'text', text: name }],
