@@ -5,12 +5,13 @@
  * simply absent until it is back.
  */
 import { createHash } from 'node:crypto';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Prompt, Tool } from '@modelcontextprotocol/client';
 import { WharfError } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type {
   McpCallContext,
   McpDynamicContent,
+  McpRawPrompt,
   McpRawResource,
   McpProvider,
   McpRawTool,
@@ -53,6 +54,7 @@ export class GatewayFederation {
   private readonly http: ReturnType<typeof guardedFetch>;
   private view: Entry[] | undefined;
   private resources: McpRawResource[] | undefined;
+  private prompts: McpRawPrompt[] | undefined;
   private virtualServers = new Map<string, VirtualServerDefinition>();
   private syncing: Promise<void> | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -120,7 +122,7 @@ export class GatewayFederation {
       tools.push(entry.raw);
     }
     // Resources are served at the main endpoint only; virtual servers select tools.
-    return virtual ? { tools } : { tools, resources: this.resourceView() };
+    return virtual ? { tools } : { tools, resources: this.resourceView(), prompts: this.promptView() };
   }
 
   /**
@@ -151,6 +153,32 @@ export class GatewayFederation {
     }
     out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
     this.resources = out;
+    return out;
+  }
+
+  /** Upstream prompts as `<alias>__<name>` (collision-free like tools), routed to their upstream. */
+  private promptView(): McpRawPrompt[] {
+    if (this.prompts) return this.prompts;
+    const items: { upstream: UpstreamConnection; alias: string; name: string; prompt: Prompt }[] = [];
+    for (const upstream of this.connections.values()) {
+      for (const prompt of upstream.currentPrompts()) {
+        items.push({ upstream, alias: upstream.alias, name: prompt.name, prompt });
+      }
+    }
+    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const out = items.map(({ upstream, prompt }, index): McpRawPrompt => ({
+      name: names[index] as string,
+      ...(prompt.title !== undefined && { title: prompt.title }),
+      ...(prompt.description !== undefined && { description: prompt.description }),
+      arguments: (prompt.arguments ?? []).map((arg) => ({
+        name: arg.name,
+        ...(arg.description !== undefined && { description: arg.description }),
+        ...(arg.required !== undefined && { required: arg.required }),
+      })),
+      get: (args, context) => upstream.getPrompt(prompt.name, args, context.signal),
+    }));
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.prompts = out;
     return out;
   }
 
@@ -239,6 +267,7 @@ export class GatewayFederation {
   private invalidate(): void {
     this.view = undefined;
     this.resources = undefined;
+    this.prompts = undefined;
     if (this.closed || this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;

@@ -7,6 +7,8 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@mode
 import type {
   CallToolResult,
   FetchLike,
+  GetPromptResult,
+  Prompt,
   ReadResourceResult,
   Resource,
   Tool,
@@ -126,6 +128,7 @@ export class UpstreamConnection {
   private connecting: Promise<Client> | undefined;
   private tools: readonly Tool[] = [];
   private resources: readonly Resource[] = [];
+  private prompts: readonly Prompt[] = [];
   private lastError: string | null = null;
   private connectedAt: string | null = null;
   private attempts = 0;
@@ -181,6 +184,22 @@ export class UpstreamConnection {
   /** The resources of a connected upstream that offers them; empty otherwise. */
   currentResources(): readonly Resource[] {
     return this.client ? this.resources : [];
+  }
+
+  currentPrompts(): readonly Prompt[] {
+    return this.client ? this.prompts : [];
+  }
+
+  async getPrompt(name: string, args: Record<string, string>, signal: AbortSignal): Promise<GetPromptResult> {
+    await this.ready();
+    const client = this.client;
+    if (!client) {
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    }
+    return (await client.getPrompt(
+      { name, arguments: args },
+      { timeout: this.options.timeouts.callMs, signal },
+    )) as GetPromptResult;
   }
 
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
@@ -267,6 +286,9 @@ export class UpstreamConnection {
         // Resources are optional: an upstream without the capability (or failing to list them) still serves tools.
         this.resources = client.getServerCapabilities()?.resources
           ? (await client.listResources(undefined, options).catch(() => ({ resources: [] as Resource[] }))).resources
+          : [];
+        this.prompts = client.getServerCapabilities()?.prompts
+          ? (await client.listPrompts(undefined, options).catch(() => ({ prompts: [] as Prompt[] }))).prompts
           : [];
         return tools;
       })();

@@ -36,6 +36,7 @@ import type {
   McpCallContext,
   McpEra,
   McpProvider,
+  McpRawPrompt,
   McpRawTool,
   McpResource,
   McpResourceTemplate,
@@ -105,6 +106,26 @@ function rawSchema(schema: Record<string, unknown>): StandardSchemaWithJSON {
     rawSchemas.set(schema, standard);
   }
   return standard;
+}
+
+/** A prompt's arguments as the JSON Schema the SDK derives prompt arguments from (cached per prompt object). */
+const promptSchemas = new WeakMap<object, Record<string, unknown>>();
+function promptSchema(prompt: McpRawPrompt): Record<string, unknown> {
+  let schema = promptSchemas.get(prompt);
+  if (!schema) {
+    schema = {
+      type: 'object',
+      properties: Object.fromEntries(
+        prompt.arguments.map((arg) => [
+          arg.name,
+          { type: 'string', ...(arg.description !== undefined && { description: arg.description }) },
+        ]),
+      ),
+      required: prompt.arguments.filter((arg) => arg.required).map((arg) => arg.name),
+    };
+    promptSchemas.set(prompt, schema);
+  }
+  return schema;
 }
 
 export function virtualServerOf(request: Request | undefined): string | undefined {
@@ -275,6 +296,16 @@ export class McpHost {
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of dynamic[index]?.tools ?? []) this.registerRawTool(server, provider, tool, callContext);
+      for (const prompt of dynamic[index]?.prompts ?? []) {
+        server.registerPrompt(
+          prompt.name,
+          {
+            ...describe(prompt),
+            argsSchema: rawSchema(promptSchema(prompt)),
+          },
+          (args: unknown, ctx: ServerContext) => prompt.get((args ?? {}) as Record<string, string>, callContext(ctx)),
+        );
+      }
       for (const resource of dynamic[index]?.resources ?? []) {
         server.registerResource(resource.name, resource.uri, describe(resource), (uri, ctx) =>
           resource.read(uri, callContext(ctx)),

@@ -3,7 +3,12 @@
  * resources to the shared MCP endpoint. A provider knows nothing about HTTP, sessions or protocol eras; the host
  * (host.ts) serves its definitions to both eras and hands every handler the caller's Principal.
  */
-import type { CallToolResult, ReadResourceResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  ReadResourceResult,
+  ToolAnnotations,
+} from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Principal } from '../auth/authenticator.js';
 
@@ -99,10 +104,20 @@ export interface McpRawResource {
   read(uri: URL, context: McpCallContext): Promise<ReadResourceResult>;
 }
 
+/** A prompt contributed at run time, with its arguments as the wire lists them. */
+export interface McpRawPrompt {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments: readonly { name: string; description?: string; required?: boolean }[];
+  get(args: Record<string, string>, context: McpCallContext): Promise<GetPromptResult>;
+}
+
 /** What a dynamic provider contributes to one request. */
 export interface McpDynamicContent {
   tools: readonly McpRawTool[];
   resources?: readonly McpRawResource[];
+  prompts?: readonly McpRawPrompt[];
 }
 
 /** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */

@@ -236,6 +236,14 @@ describe('gateway federation', () => {
       expect(read.contents).toEqual([{ uri: 'other+toy://greeting', mimeType: 'text/plain', text: 'hello from toy' }]);
     });
 
+    it('federates prompts as <alias>__<name> with their arguments', async () => {
+      const { prompts } = await client.listPrompts();
+      const greet = prompts.find((prompt) => prompt.name === 'toy__greet');
+      expect(greet?.arguments).toEqual([{ name: 'who', description: 'Whom to greet', required: true }]);
+      const result = await client.getPrompt({ name: 'other__greet', arguments: { who: 'Ada' } });
+      expect(result.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Hello, Ada' } }]);
+    });
+
     it('answers quickly again once the bad upstreams have failed', async () => {
       const started = performance.now();
       await client.listTools();

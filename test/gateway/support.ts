@@ -67,7 +67,7 @@ export async function startSdkUpstream(options: { apiKey?: string; extraTools?: 
   const handler = createMcpHandler(() => {
     const server = new McpServer(
       { name: 'toy', version: '1.0.0' },
-      { capabilities: { tools: { listChanged: true }, resources: {} } },
+      { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {} } },
     );
     server.registerTool(
       'echo',
@@ -86,6 +86,11 @@ export async function startSdkUpstream(options: { apiKey?: string; extraTools?: 
     server.registerResource('greeting', 'toy://greeting', { mimeType: 'text/plain' }, async (uri) => ({
       contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello from toy' }],
     }));
+    server.registerPrompt(
+      'greet',
+      { description: 'Greet someone', argsSchema: z.object({ who: z.string().describe('Whom to greet') }) },
+      async ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Hello, ${who}` } }] }),
+    );
     for (const name of options.extraTools ?? []) {
       server.registerTool(name, { description: `extra ${name}` }, async () => ({
         content: [{ type: 'text', text: name }],
