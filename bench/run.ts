@@ -14,6 +14,7 @@ import { cpuPlan, pinSelfToLoadCpu } from './lib/cpu.js';
 import { passed, renderMarkdown, renderReport, type ScenarioReport } from './lib/report.js';
 import { FULL_SIZES, QUICK_SIZES, type Scenario, type ScenarioContext } from './lib/scenario.js';
 import { WHARF_CLI, assertBuilt } from './lib/wharf.js';
+import { gatewayScenario } from './scenarios/gateway.js';
 import { mcpRegistry } from './scenarios/mcp-registry.js';
 import { contexts } from './scenarios/contexts.js';
 import { heartbeats } from './scenarios/heartbeats.js';
@@ -36,6 +37,7 @@ const SCENARIOS: readonly Scenario[] = [
   contexts,
   heartbeats,
   livenessProbes,
+  gatewayScenario,
 ];
 
 function usage(): string {

@@ -75,6 +75,26 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
   const mcp = createMcpHost(wharf, { access: gatewayAccess.access });
   app.decorate('mcp', mcp);
   await app.register(mcpRoutes, { host: mcp, authenticator: wharf.authenticator, guard: gatewayAccess.guard });
+  const [{ createGatewayFederation }, { gatewayRoutes, legacySseRoutes }] = await Promise.all([
+    import('./gateway/wiring.js'),
+    import('./gateway/routes.js'),
+  ]);
+  const federation = await createGatewayFederation(wharf, mcp, gatewayAccess.access);
+  app.addHook('onClose', async () => federation.close());
+  await app.register(mcpRoutes, {
+    host: mcp,
+    authenticator: wharf.authenticator,
+    guard: gatewayAccess.guard,
+    hasVirtualServer: (name) => federation.hasVirtualServer(name),
+  });
+  await app.register(legacySseRoutes, { host: mcp, authenticator: wharf.authenticator });
+  await app.register(gatewayRoutes, {
+    prefix: '/api/v1/gateway',
+    service: wharf.gateway,
+    virtualServers: wharf.virtualServers,
+    federation,
+    authenticator: wharf.authenticator,
+  });
   registerLivenessMetrics(metrics.registry, wharf.liveness);
   const healthMeta = (name: string) => {
     const json = wharf.liveness.health.metaJson(name);

@@ -15,7 +15,13 @@ import { RateLimits } from './limits/rate-limits.js';
 import { createContextStore } from './contexts/backend.js';
 import { ContextService } from './contexts/service.js';
 import { GatewayPolicyService, GatewayPolicyStore } from './gateway/access/policy.js';
+import { GatewayService } from './gateway/service.js';
+import type { UpstreamEndpoints } from './gateway/service.js';
+import { GatewayStore } from './gateway/store.js';
+import { VirtualServerService } from './gateway/virtual-servers.js';
 import { monotonicClock } from './platform/clock.js';
+import { loadSecretBox } from './platform/crypto/secret-box.js';
+import type { SecretBox } from './platform/crypto/secret-box.js';
 import type { Clock } from './platform/clock.js';
 import { PostgresLeadership, SoleLeadership } from './liveness/leadership.js';
 import { McpProbe } from './liveness/probe/mcp-probe.js';
@@ -58,6 +64,10 @@ export interface Wharf {
   /** Where capabilities record who did what (default: nowhere). */
   auditTrail: AuditTrail;
   gatewayPolicies: GatewayPolicyService;
+  /** Seals secrets at rest; its key is derived once, here. */
+  secrets: SecretBox;
+  gateway: GatewayService;
+  virtualServers: VirtualServerService;
   close(): Promise<void>;
 }
 
@@ -80,6 +90,8 @@ export interface WharfOverrides {
   background?: boolean;
   /** How often a PostgreSQL follower tries to take the liveness leadership. */
   leaderRetryMs?: number;
+  /** Where the gateway reaches an upstream's server (default: its remote URL); the healthy-instances hook. */
+  gatewayEndpoints?: UpstreamEndpoints;
 }
 
 export async function createWharf(config: WharfConfig, logger: Logger, overrides: WharfOverrides = {}): Promise<Wharf> {
@@ -151,6 +163,10 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     defaultDecision: config.gatewayAccess.defaultDecision,
   });
   await gatewayPolicies.start();
+  const secrets = loadSecretBox(config);
+  const gatewayStore = new GatewayStore(database);
+  const gateway = new GatewayService(gatewayStore, registry, secrets, overrides.gatewayEndpoints);
+  const virtualServers = new VirtualServerService(gatewayStore);
   return {
     config,
     logger,
@@ -169,6 +185,9 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     liveness,
     auditTrail: overrides.auditTrail ?? audit,
     gatewayPolicies,
+    secrets,
+    gateway,
+    virtualServers,
     async close() {
       await sync.close();
       await liveness.stop();

@@ -58,6 +58,12 @@ export interface WharfConfig {
   login: LoginConfig;
   /** Who may use the gateway's MCP endpoints and how often (`WHARF_GATEWAY_*`, see docs/gateway-access.md). */
   gatewayAccess: GatewayAccessConfig;
+  /** Key material for secrets at rest (upstream credentials); a random key in the data dir when absent. */
+  secretKey: string | undefined;
+  /** Gateway: budget to connect to an upstream and list its tools. */
+  gatewayConnectTimeoutMs: number;
+  /** Gateway: budget for one call routed to an upstream. */
+  gatewayCallTimeoutMs: number;
 }
 
 export interface LoginConfig {
@@ -163,6 +169,9 @@ const schema = z.object({
   adminToken: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters long'),
   anonymousAuth: bool('WHARF_AUTH_ANONYMOUS'),
   allowPrivateNetworks: bool('WHARF_ALLOW_PRIVATE_NETWORKS'),
+  secretKey: optionalText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters long'),
+  gatewayConnectTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(120_000),
+  gatewayCallTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(3_600_000),
   jwtPrivateKey: optionalText.refine(
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
     'must be 64 hex characters (a 32-byte Ed25519 seed, e.g. from `openssl rand -hex 32`)',
@@ -338,6 +347,9 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   probePerHost: 'WHARF_PROBE_PER_HOST',
   probeTimeoutMs: 'WHARF_PROBE_TIMEOUT_MS',
   probeSlowMs: 'WHARF_PROBE_SLOW_MS',
+  secretKey: 'WHARF_SECRET_KEY',
+  gatewayConnectTimeoutMs: 'WHARF_GATEWAY_CONNECT_TIMEOUT_MS',
+  gatewayCallTimeoutMs: 'WHARF_GATEWAY_CALL_TIMEOUT_MS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -397,13 +409,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     probePerHost: env.WHARF_PROBE_PER_HOST ?? 4,
     probeTimeoutMs: env.WHARF_PROBE_TIMEOUT_MS ?? 5000,
     probeSlowMs: env.WHARF_PROBE_SLOW_MS ?? 0,
+    secretKey: env.WHARF_SECRET_KEY,
+    gatewayConnectTimeoutMs: env.WHARF_GATEWAY_CONNECT_TIMEOUT_MS ?? 5_000,
+    gatewayCallTimeoutMs: env.WHARF_GATEWAY_CALL_TIMEOUT_MS ?? 60_000,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path[0] as keyof typeof settingNames;
       const shown =
-        key === 'adminToken' || key === 'jwtPrivateKey' || key === 'keySecret' ? '(hidden)' : JSON.stringify(raw[key]);
+        key === 'adminToken' || key === 'jwtPrivateKey' || key === 'keySecret' || key === 'secretKey'
+          ? '(hidden)'
+          : JSON.stringify(raw[key]);
       return `  ${settingNames[key] ?? String(key)} = ${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -488,6 +505,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     },
     login,
     gatewayAccess: gatewayAccess.config,
+    secretKey: c.secretKey,
+    gatewayConnectTimeoutMs: c.gatewayConnectTimeoutMs,
+    gatewayCallTimeoutMs: c.gatewayCallTimeoutMs,
   };
 }
 

@@ -37,6 +37,8 @@ import type {
   McpCallContext,
   McpEra,
   McpProvider,
+  McpRawPrompt,
+  McpRawTool,
   McpResource,
   McpResourceTemplate,
   McpToolDefinition,
@@ -90,6 +92,51 @@ interface PreparedProvider {
 }
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** `/mcp/{virtualServer}`: the name of a virtual server in a request path. */
+const VIRTUAL_SERVER_PATH = /\/mcp\/([a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?)\/?$/;
+
+/** Raw JSON Schemas as the SDK's schema type: no validation here (the tool's own server validates). */
+const rawSchemas = new WeakMap<object, StandardSchemaWithJSON>();
+function rawSchema(schema: Record<string, unknown>): StandardSchemaWithJSON {
+  let standard = rawSchemas.get(schema);
+  if (!standard) {
+    standard = {
+      '~standard': {
+        version: 1,
+        vendor: 'wharf-raw',
+        validate: (value: unknown) => ({ value }),
+        jsonSchema: { input: () => schema, output: () => schema },
+      },
+    } as StandardSchemaWithJSON;
+    rawSchemas.set(schema, standard);
+  }
+  return standard;
+}
+
+/** A prompt's arguments as the JSON Schema the SDK derives prompt arguments from (cached per prompt object). */
+const promptSchemas = new WeakMap<object, Record<string, unknown>>();
+function promptSchema(prompt: McpRawPrompt): Record<string, unknown> {
+  let schema = promptSchemas.get(prompt);
+  if (!schema) {
+    schema = {
+      type: 'object',
+      properties: Object.fromEntries(
+        prompt.arguments.map((arg) => [
+          arg.name,
+          { type: 'string', ...(arg.description !== undefined && { description: arg.description }) },
+        ]),
+      ),
+      required: prompt.arguments.filter((arg) => arg.required).map((arg) => arg.name),
+    };
+    promptSchemas.set(prompt, schema);
+  }
+  return schema;
+}
+
+export function virtualServerOf(request: Request | undefined): string | undefined {
+  if (!request) return undefined;
+  return VIRTUAL_SERVER_PATH.exec(new URL(request.url).pathname)?.[1];
+}
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class McpHost {
@@ -99,6 +146,7 @@ export class McpHost {
   private readonly legacyPost: LegacyHttpHandler;
   private readonly legacy: LegacyEndpoint;
   private readonly listTtlMs: number;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: McpHostOptions) {
     this.listTtlMs = options.listTtlMs ?? 5 * 60 * 1000;
@@ -184,9 +232,13 @@ export class McpHost {
     this.legacy.broadcast('notifications/resources/list_changed');
   }
 
-  async close(): Promise<void> {
-    this.legacy.closeAll();
-    await this.modern.close();
+  /** Idempotent: every route scope serving this host closes it. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.legacy.closeAll();
+      await this.modern.close();
+    })();
+    return this.closing;
   }
 
   private async post(
@@ -215,10 +267,18 @@ export class McpHost {
   }
 
   /** The per-request server: this caller's view of every provider. */
-  private buildServer(context: McpRequestContext): McpServer {
+  private async buildServer(context: McpRequestContext): Promise<McpServer> {
     const principal = principalOf(context.authInfo);
     const address = context.authInfo?.extra?.[ADDRESS] as string | undefined;
     const era: McpEra = context.era;
+    const virtualServer = virtualServerOf(context.requestInfo);
+    const dynamic = await Promise.all(
+      this.providers.map(({ provider }) =>
+        provider.dynamic && (!provider.availableTo || provider.availableTo(principal))
+          ? provider.dynamic({ principal, era, virtualServer })
+          : undefined,
+      ),
+    );
     // Anonymous callers all see the same thing; an authenticated caller's view may depend on who they are.
     const cacheScope: CacheScope = principal ? 'private' : 'public';
     const listHint = { ttlMs: this.listTtlMs, cacheScope };
@@ -233,9 +293,31 @@ export class McpHost {
         'resources/read': { ttlMs: 0, cacheScope },
       },
     });
-    const callContext = (ctx: ServerContext): McpCallContext => ({ principal, era, signal: ctx.mcpReq.signal });
-    for (const { provider, tools, resources, templates } of this.providers) {
+    const callContext = (ctx: ServerContext): McpCallContext => ({
+      principal,
+      era,
+      signal: ctx.mcpReq.signal,
+      virtualServer,
+    });
+    for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
+      for (const tool of dynamic[index]?.tools ?? []) this.registerRawTool(server, provider, tool, callContext);
+      for (const prompt of dynamic[index]?.prompts ?? []) {
+        server.registerPrompt(
+          prompt.name,
+          {
+            ...describe(prompt),
+            argsSchema: rawSchema(promptSchema(prompt)),
+          },
+          (args: unknown, ctx: ServerContext) => prompt.get((args ?? {}) as Record<string, string>, callContext(ctx)),
+        );
+      }
+      for (const resource of dynamic[index]?.resources ?? []) {
+        server.registerResource(resource.name, resource.uri, describe(resource), (uri, ctx) =>
+          resource.read(uri, callContext(ctx)),
+        );
+      }
+      if (virtualServer !== undefined && !provider.servesVirtualServers) continue;
       for (const tool of tools) {
         const { definition } = tool;
         if (this.options.access && !this.options.access.canSee(principal, undefined, definition.name)) continue;
@@ -275,6 +357,33 @@ export class McpHost {
       }
     }
     return server;
+  }
+
+  private registerRawTool(
+    server: McpServer,
+    provider: McpProvider,
+    tool: McpRawTool,
+    callContext: (ctx: ServerContext) => McpCallContext,
+  ): void {
+    server.registerTool(
+      tool.name,
+      {
+        ...(tool.description !== undefined && { description: tool.description }),
+        inputSchema: rawSchema(tool.inputSchema),
+        ...(tool.outputSchema && { outputSchema: rawSchema(tool.outputSchema) }),
+        ...(tool.title !== undefined && { title: tool.title }),
+        ...(tool.annotations && { annotations: tool.annotations }),
+      },
+      async (args: unknown, ctx: ServerContext) => {
+        try {
+          return await tool.call(args as Record<string, unknown> | undefined, callContext(ctx));
+        } catch (error) {
+          if (error instanceof WharfError) return toolError(errorText(error));
+          this.options.logger.error({ err: error, provider: provider.id, tool: tool.name }, 'MCP tool failed');
+          return toolError(`${tool.name} failed unexpectedly; the server log has the details`);
+        }
+      },
+    );
   }
 
   private async runTool(

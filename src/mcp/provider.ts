@@ -3,7 +3,12 @@
  * resources to the shared MCP endpoint. A provider knows nothing about HTTP, sessions or protocol eras; the host
  * (host.ts) serves its definitions to both eras and hands every handler the caller's Principal.
  */
-import type { CallToolResult, ReadResourceResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  ReadResourceResult,
+  ToolAnnotations,
+} from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Principal } from '../auth/authenticator.js';
 
@@ -17,6 +22,8 @@ export interface McpCallContext {
   era: McpEra;
   /** Aborted when the client cancels (closing a modern response stream is a cancellation). */
   signal: AbortSignal;
+  /** The virtual server (`/mcp/{name}`) the request came through; undefined at `/mcp`. */
+  virtualServer?: string | undefined;
 }
 
 export interface McpTool<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
@@ -73,6 +80,53 @@ export interface McpResourceTemplate {
   read(uri: URL, variables: Record<string, string | string[]>, context: McpCallContext): Promise<ReadResourceResult>;
 }
 
+/**
+ * A tool described by raw JSON Schema rather than zod, as a proxied upstream's tools are. The host passes arguments
+ * through unvalidated: the tool's own server validates them.
+ */
+export interface McpRawTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  annotations?: ToolAnnotations;
+  call(args: Record<string, unknown> | undefined, context: McpCallContext): Promise<CallToolResult>;
+}
+
+/** A resource contributed at run time (a proxied upstream's), read through its provider. */
+export interface McpRawResource {
+  name: string;
+  uri: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  read(uri: URL, context: McpCallContext): Promise<ReadResourceResult>;
+}
+
+/** A prompt contributed at run time, with its arguments as the wire lists them. */
+export interface McpRawPrompt {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments: readonly { name: string; description?: string; required?: boolean }[];
+  get(args: Record<string, string>, context: McpCallContext): Promise<GetPromptResult>;
+}
+
+/** What a dynamic provider contributes to one request. */
+export interface McpDynamicContent {
+  tools: readonly McpRawTool[];
+  resources?: readonly McpRawResource[];
+  prompts?: readonly McpRawPrompt[];
+}
+
+/** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */
+export interface McpRequestScope {
+  principal: Principal | null;
+  era: McpEra;
+  virtualServer: string | undefined;
+}
+
 export interface McpProvider {
   /** Short identifier used in logs and errors (e.g. `registry`). */
   id: string;
@@ -84,4 +138,11 @@ export interface McpProvider {
   tools?: readonly McpToolDefinition[];
   resources?: readonly McpResource[];
   resourceTemplates?: readonly McpResourceTemplate[];
+  /**
+   * Contents that change at run time (the gateway's upstream tools), read for every request. Keep it cheap (serve
+   * from memory); the same arrays may be returned again while nothing changed.
+   */
+  dynamic?(scope: McpRequestScope): Promise<McpDynamicContent>;
+  /** Whether the static tools and resources above are served at a virtual server (default: only at `/mcp`). */
+  servesVirtualServers?: boolean;
 }

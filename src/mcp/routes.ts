@@ -16,6 +16,8 @@ export interface McpRoutesOptions {
    * below and leaves the caller in `request.principal`.
    */
   guard?: preHandlerAsyncHookHandler;
+  /** When set, `{path}/{name}` serves the virtual server `name` if this answers true for it (else 404). */
+  hasVirtualServer?: (name: string) => boolean;
 }
 
 declare module 'fastify' {
@@ -53,14 +55,19 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     return send(reply, jsonRpcError(status, status >= 500 ? -32603 : SERVER_ERROR, message));
   });
 
+  const hasVirtualServer = options.hasVirtualServer;
   app.route({
     // Every method reaches the host, so that the unsupported ones get a JSON-RPC 405 naming the allowed ones.
     method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'],
-    url: options.path ?? '/mcp',
+    url: hasVirtualServer ? `${options.path ?? '/mcp'}/:virtualServer` : (options.path ?? '/mcp'),
     schema: { hide: true },
     ...(options.guard && { preHandler: options.guard }),
     handler: async (request, reply) => {
       reply.header('access-control-expose-headers', EXPOSED);
+      const virtualServer = (request.params as { virtualServer?: string }).virtualServer;
+      if (hasVirtualServer && (virtualServer === undefined || !hasVirtualServer(virtualServer))) {
+        return send(reply, jsonRpcError(404, SERVER_ERROR, `No virtual server named "${virtualServer ?? ''}"`));
+      }
       const header = request.headers.authorization;
       let principal: Principal | null = null;
       if (options.guard) {

@@ -228,4 +228,33 @@ export interface WharfSchema {
   health_hours: HealthHoursTable;
   liveness_state: LivenessStateTable;
   gateway_policies: GatewayPoliciesTable;
+  gateway_upstreams: GatewayUpstreamsTable;
+  gateway_virtual_servers: GatewayVirtualServersTable;
+}
+
+export interface GatewayUpstreamsTable {
+  alias: string;
+  server_name: string;
+  version: string;
+  remote_index: number;
+  /** `streamable-http` or `sse`. */
+  transport: string;
+  url_template: string;
+  /** JSON object of non-secret URL template variable values. */
+  variables: string;
+  /** JSON object of non-secret header values. */
+  headers: string;
+  /** SecretBox-sealed JSON `{variables, headers}` of the values marked isSecret; null when there are none. */
+  secrets: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GatewayVirtualServersTable {
+  name: string;
+  description: string;
+  /** JSON array of downstream tool names or `alias__*` patterns. */
+  tools: string;
+  created_at: string;
+  updated_at: string;
 }

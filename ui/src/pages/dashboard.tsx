@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { listServers, optional, request } from '../api.js';
+import { ApiError, listServers, optional, request } from '../api.js';
 import { HealthBadge } from '../components/badges.js';
 import { Link, serverPath } from '../router.js';
 import { HEALTH } from '../types.js';
@@ -20,7 +20,7 @@ const MAX_PAGES = 20;
 /** Fleet health from the registry listing's health metadata, so it works on any deployment size up to a few thousand. */
 export function Dashboard() {
   const [servers, setServers] = useState<ServerResponse[] | undefined>();
-  const [instances, setInstances] = useState<Instance[] | undefined | null>(null);
+  const [instances, setInstances] = useState<Instance[] | 'forbidden' | undefined | null>(null);
   const [error, setError] = useState<string>();
 
   useEffect(() => {
@@ -35,10 +35,16 @@ export function Dashboard() {
         if (!cursor) break;
       }
       setServers(all);
-      const found = await optional(
-        request<{ instances: Instance[] }>('/api/v1/instances?limit=100', {}, controller.signal),
-      );
-      setInstances(found?.instances);
+      try {
+        const found = await optional(
+          request<{ instances: Instance[] }>('/api/v1/instances?limit=100', {}, controller.signal),
+        );
+        setInstances(found?.instances);
+      } catch (e) {
+        // Instances are visible to signed-in callers only; the fleet view above stays public.
+        if (e instanceof ApiError && (e.status === 401 || e.status === 403)) setInstances('forbidden');
+        else throw e;
+      }
     })().catch((e: Error) => e.name !== 'AbortError' && setError(e.message));
     return () => controller.abort();
   }, []);
@@ -114,6 +120,10 @@ export function Dashboard() {
       <h2>Registered instances</h2>
       {instances === null ? (
         <p class="muted">Loading…</p>
+      ) : instances === 'forbidden' ? (
+        <p class="muted">
+          <a href="/admin">Sign in</a> to see the registered instances.
+        </p>
       ) : !instances ? (
         <p class="muted">Instance registration is not enabled on this Wharf.</p>
       ) : instances.length === 0 ? (

@@ -240,6 +240,32 @@ export const postgresMigrations: MigrationSteps = [
     ],
   },
   {
+    name: '0009_gateway',
+    statements: [
+      // One row per attached upstream. Secret header and variable values live only in secrets (sealed JSON).
+      `CREATE TABLE gateway_upstreams (
+        alias TEXT COLLATE "C" PRIMARY KEY,
+        server_name TEXT COLLATE "C" NOT NULL,
+        version TEXT NOT NULL,
+        remote_index INTEGER NOT NULL,
+        transport TEXT NOT NULL,
+        url_template TEXT NOT NULL,
+        variables TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        secrets TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE gateway_virtual_servers (
+        name TEXT COLLATE "C" PRIMARY KEY,
+        description TEXT NOT NULL,
+        tools TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+    ],
+  },
+  {
     name: '0010_gateway_access',
     statements: [
       `CREATE TABLE gateway_policies (

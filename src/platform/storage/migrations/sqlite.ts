@@ -241,6 +241,32 @@ export const sqliteMigrations: MigrationSteps = [
     ],
   },
   {
+    name: '0009_gateway',
+    statements: [
+      // One row per attached upstream. Secret header and variable values live only in secrets (sealed JSON).
+      `CREATE TABLE gateway_upstreams (
+        alias TEXT PRIMARY KEY,
+        server_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        remote_index INTEGER NOT NULL,
+        transport TEXT NOT NULL,
+        url_template TEXT NOT NULL,
+        variables TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        secrets TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE gateway_virtual_servers (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        tools TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+    ],
+  },
+  {
     name: '0010_gateway_access',
     statements: [
       // Allow/deny rules of the gateway: who (subject pattern) may use which tools on which virtual servers.

@@ -1,0 +1,290 @@
+/**
+ * Federation: the merged view of every upstream's tools, served through the MCP host as a dynamic provider, and the
+ * routing of each call to its upstream. Upstream connections are pooled by (alias, URL, credentials) and shared by
+ * all downstream callers; a slow or dead upstream only ever costs its own connect timeout, once, and its tools are
+ * simply absent until it is back.
+ */
+import { createHash } from 'node:crypto';
+import type { CallToolResult, Prompt, Tool } from '@modelcontextprotocol/client';
+import { WharfError } from '../platform/errors.js';
+import type { Logger } from '../platform/observability/logger.js';
+import type {
+  McpCallContext,
+  McpDynamicContent,
+  McpRawPrompt,
+  McpRawResource,
+  McpProvider,
+  McpRawTool,
+  McpRequestScope,
+} from '../mcp/provider.js';
+import type { GatewayAccess, GatewayOutcome } from './access.js';
+import { assignNames, namespacedName } from './names.js';
+import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
+import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, guardedFetch } from './upstream.js';
+
+export interface VirtualServerDefinition {
+  name: string;
+  /** Downstream tool names, or `alias__*` for every tool of an upstream. */
+  tools: readonly string[];
+}
+
+export interface FederationOptions {
+  logger: Logger;
+  timeouts: UpstreamTimeouts;
+  allowPrivateNetworks: boolean;
+  access: GatewayAccess;
+  clientInfo: { name: string; version: string };
+  /** Reads the upstreams (secrets opened) whenever the set changed. */
+  loadTargets(): Promise<UpstreamTarget[]>;
+  loadVirtualServers(): Promise<VirtualServerDefinition[]>;
+  /** Tells downstream subscribers that the merged tool list changed (debounced here). */
+  notifyToolsChanged(): void;
+  /** Debounce for list_changed propagation (default 250 ms). */
+  debounceMs?: number;
+}
+
+interface Entry {
+  upstream: UpstreamConnection;
+  tool: Tool;
+  raw: McpRawTool;
+}
+
+export class GatewayFederation {
+  private connections = new Map<string, UpstreamConnection>();
+  private readonly http: ReturnType<typeof guardedFetch>;
+  private view: Entry[] | undefined;
+  private resources: McpRawResource[] | undefined;
+  private prompts: McpRawPrompt[] | undefined;
+  private virtualServers = new Map<string, VirtualServerDefinition>();
+  private syncing: Promise<void> | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: FederationOptions) {
+    this.http = guardedFetch(options.allowPrivateNetworks);
+  }
+
+  /** (Re)reads the upstream set; connections whose target did not change are kept. */
+  async sync(): Promise<void> {
+    const run = async () => {
+      const [targets, virtualServers] = await Promise.all([
+        this.options.loadTargets(),
+        this.options.loadVirtualServers(),
+      ]);
+      this.virtualServers = new Map(virtualServers.map((v) => [v.name, v]));
+      const next = new Map<string, UpstreamConnection>();
+      for (const target of targets) {
+        const key = poolKey(target);
+        next.set(key, this.connections.get(key) ?? this.connect(target));
+      }
+      for (const [key, connection] of this.connections) if (!next.has(key)) void connection.close();
+      this.connections = next;
+      this.invalidate();
+    };
+    // Serialised: two admin writes in a row must not race two syncs.
+    this.syncing = (this.syncing ?? Promise.resolve()).then(run, run);
+    await this.syncing;
+  }
+
+  /** Upstream states by alias, for the admin API. */
+  status(): Map<string, UpstreamStatus> {
+    return new Map([...this.connections.values()].map((c) => [c.alias, c.status()]));
+  }
+
+  hasVirtualServer(name: string): boolean {
+    return this.virtualServers.has(name);
+  }
+
+  provider(): McpProvider {
+    return { id: 'gateway', dynamic: (scope) => this.contents(scope) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.debounce);
+    await Promise.all([...this.connections.values()].map((c) => c.close()));
+    await this.http.close();
+  }
+
+  private async contents(scope: McpRequestScope): Promise<McpDynamicContent> {
+    if (this.syncing) await this.syncing;
+    // First attempts are awaited (bounded by the connect timeout, in parallel); later reconnects run in the background.
+    const pending = [...this.connections.values()].filter((c) => !c.attempted);
+    if (pending.length > 0) await Promise.all(pending.map((c) => c.ready()));
+    const all = this.entries();
+    const { access } = this.options;
+    const virtual = scope.virtualServer === undefined ? undefined : this.virtualServers.get(scope.virtualServer);
+    if (scope.virtualServer !== undefined && !virtual) return { tools: [] };
+    const tools: McpRawTool[] = [];
+    for (const entry of all) {
+      if (virtual && !selects(virtual, entry.raw.name, entry.upstream.alias)) continue;
+      if (!access.canSee(scope.principal, scope.virtualServer, entry.raw.name)) continue;
+      tools.push(entry.raw);
+    }
+    // Resources are served at the main endpoint only; virtual servers select tools.
+    return virtual ? { tools } : { tools, resources: this.resourceView(), prompts: this.promptView() };
+  }
+
+  /**
+   * Upstream resources under `<alias>+<original URI>` (the original URI stays readable inside), so two upstreams
+   * can offer the same URI and a read goes to the right one. Recomputed only after a change.
+   */
+  private resourceView(): McpRawResource[] {
+    if (this.resources) return this.resources;
+    const seen = new Set<string>();
+    const out: McpRawResource[] = [];
+    for (const upstream of this.connections.values()) {
+      for (const resource of upstream.currentResources()) {
+        const uri = `${upstream.alias}+${resource.uri}`;
+        if (seen.has(uri)) continue;
+        seen.add(uri);
+        out.push({
+          name: namespacedName(upstream.alias, resource.name),
+          uri,
+          ...(resource.title !== undefined && { title: resource.title }),
+          ...(resource.description !== undefined && { description: resource.description }),
+          ...(resource.mimeType !== undefined && { mimeType: resource.mimeType }),
+          read: async (_uri, context) => {
+            const result = await upstream.readResource(resource.uri, context.signal);
+            return { ...result, contents: result.contents.map((content) => ({ ...content, uri })) };
+          },
+        });
+      }
+    }
+    out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    this.resources = out;
+    return out;
+  }
+
+  /** Upstream prompts as `<alias>__<name>` (collision-free like tools), routed to their upstream. */
+  private promptView(): McpRawPrompt[] {
+    if (this.prompts) return this.prompts;
+    const items: { upstream: UpstreamConnection; alias: string; name: string; prompt: Prompt }[] = [];
+    for (const upstream of this.connections.values()) {
+      for (const prompt of upstream.currentPrompts()) {
+        items.push({ upstream, alias: upstream.alias, name: prompt.name, prompt });
+      }
+    }
+    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const out = items.map(({ upstream, prompt }, index): McpRawPrompt => ({
+      name: names[index] as string,
+      ...(prompt.title !== undefined && { title: prompt.title }),
+      ...(prompt.description !== undefined && { description: prompt.description }),
+      arguments: (prompt.arguments ?? []).map((arg) => ({
+        name: arg.name,
+        ...(arg.description !== undefined && { description: arg.description }),
+        ...(arg.required !== undefined && { required: arg.required }),
+      })),
+      get: (args, context) => upstream.getPrompt(prompt.name, args, context.signal),
+    }));
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.prompts = out;
+    return out;
+  }
+
+  /** The merged list, recomputed only after a change. */
+  private entries(): Entry[] {
+    if (this.view) return this.view;
+    const items: { upstream: UpstreamConnection; tool: Tool; alias: string; name: string }[] = [];
+    for (const upstream of this.connections.values()) {
+      for (const tool of upstream.currentTools())
+        items.push({ upstream, tool, alias: upstream.alias, name: tool.name });
+    }
+    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const entries = items.map((item, index) => {
+      const name = names[index] as string;
+      return { upstream: item.upstream, tool: item.tool, raw: this.rawTool(name, item.upstream, item.tool) };
+    });
+    entries.sort((a, b) => (a.raw.name < b.raw.name ? -1 : a.raw.name > b.raw.name ? 1 : 0));
+    this.view = entries;
+    return entries;
+  }
+
+  private rawTool(name: string, upstream: UpstreamConnection, tool: Tool): McpRawTool {
+    return {
+      name,
+      ...(tool.title !== undefined && { title: tool.title }),
+      description: tool.description ?? '',
+      inputSchema: tool.inputSchema as Record<string, unknown>,
+      ...(tool.outputSchema && { outputSchema: tool.outputSchema as Record<string, unknown> }),
+      ...(tool.annotations && { annotations: tool.annotations }),
+      call: (args, context) => this.call(upstream, tool.name, name, args, context),
+    };
+  }
+
+  private async call(
+    upstream: UpstreamConnection,
+    upstreamName: string,
+    name: string,
+    args: Record<string, unknown> | undefined,
+    context: McpCallContext,
+  ): Promise<CallToolResult> {
+    const { access } = this.options;
+    const call = {
+      principal: context.principal,
+      virtualServer: context.virtualServer,
+      upstream: upstream.alias,
+      tool: name,
+      argumentBytes: args === undefined ? 0 : Buffer.byteLength(JSON.stringify(args)),
+    };
+    const started = performance.now();
+    let outcome: GatewayOutcome = 'error';
+    let error: string | undefined;
+    try {
+      try {
+        await access.admit(call);
+      } catch (refusal) {
+        outcome = refusal instanceof WharfError && refusal.status === 429 ? 'rate_limited' : 'denied';
+        error = refusal instanceof Error ? refusal.message : String(refusal);
+        throw refusal;
+      }
+      const result = await upstream.callTool(upstreamName, args, context.signal);
+      outcome = result.isError ? 'tool_error' : 'success';
+      return result;
+    } catch (failure) {
+      if (failure instanceof WharfError) throw failure;
+      error = failure instanceof Error ? failure.message : String(failure);
+      if (failure instanceof UpstreamTimeoutError) outcome = 'timeout';
+      else if (failure instanceof UpstreamUnavailableError) outcome = 'unavailable';
+      return { content: [{ type: 'text', text: error }], isError: true };
+    } finally {
+      access.record({ ...call, outcome, latencyMs: performance.now() - started, error });
+    }
+  }
+
+  private connect(target: UpstreamTarget): UpstreamConnection {
+    return new UpstreamConnection({
+      target,
+      timeouts: this.options.timeouts,
+      fetch: this.http.fetch,
+      logger: this.options.logger,
+      clientInfo: this.options.clientInfo,
+      onToolsChanged: () => this.invalidate(),
+    });
+  }
+
+  /** Drops the merged view and tells downstream subscribers, once per burst of changes. */
+  private invalidate(): void {
+    this.view = undefined;
+    this.resources = undefined;
+    this.prompts = undefined;
+    if (this.closed || this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      if (!this.closed) this.options.notifyToolsChanged();
+    }, this.options.debounceMs ?? 250);
+    this.debounce.unref();
+  }
+}
+
+function selects(virtual: VirtualServerDefinition, name: string, alias: string): boolean {
+  return virtual.tools.some((pattern) => (pattern.endsWith('__*') ? pattern.slice(0, -3) === alias : pattern === name));
+}
+
+/** Connections are shared per (alias, URL, credentials): a change of any of them opens a new one. */
+function poolKey(target: UpstreamTarget): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([target.transport, target.url, Object.entries(target.headers).sort()]))
+    .digest('base64url');
+  return `${target.alias} ${digest}`;
+}

@@ -1,0 +1,358 @@
+/**
+ * One pooled connection to an upstream MCP server, shared by every downstream caller (its credentials are the
+ * upstream's configured headers, never a caller's token). It keeps the upstream's tool list, guards calls with a
+ * timeout and a circuit breaker, and reconnects in the background with jittered exponential backoff.
+ */
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type {
+  CallToolResult,
+  FetchLike,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  Tool,
+  Transport,
+} from '@modelcontextprotocol/client';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { createGuardedLookup, systemResolver } from '../platform/net/guarded-lookup.js';
+import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
+import type { Logger } from '../platform/observability/logger.js';
+
+export type UpstreamTransport = 'streamable-http' | 'sse';
+
+/** Where and how to reach an upstream, with secrets already opened (held in memory only). */
+export interface UpstreamTarget {
+  alias: string;
+  transport: UpstreamTransport;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  callMs: number;
+}
+
+export interface UpstreamStatus {
+  state: 'connecting' | 'ready' | 'unavailable';
+  breaker: BreakerState;
+  lastError: string | null;
+  toolCount: number;
+  connectedAt: string | null;
+}
+
+export class UpstreamUnavailableError extends Error {
+  override name = 'UpstreamUnavailableError';
+}
+export class UpstreamTimeoutError extends Error {
+  override name = 'UpstreamTimeoutError';
+}
+
+/**
+ * Circuit breaker: `threshold` consecutive failures open it; after `coolDownMs` one trial is let through
+ * (half-open); its success closes the breaker, its failure opens it again.
+ */
+export class CircuitBreaker {
+  state: BreakerState = 'closed';
+  private failures = 0;
+  private openedAt = 0;
+
+  constructor(
+    private readonly threshold: number,
+    private readonly coolDownMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether a request may go through now (moves open → half-open once the cool-down passed). */
+  allow(): boolean {
+    if (this.state === 'open' && this.now() - this.openedAt >= this.coolDownMs) this.state = 'half-open';
+    return this.state !== 'open';
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.state = 'closed';
+  }
+
+  failure(): void {
+    this.failures++;
+    if (this.state === 'half-open' || this.failures >= this.threshold) {
+      this.state = 'open';
+      this.openedAt = this.now();
+    }
+  }
+}
+
+/** Backoff before reconnect attempt `n` (0-based): exponential to a cap, with full jitter so replicas spread out. */
+export function backoffMs(attempt: number, baseMs = 250, capMs = 30_000, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** fetch for upstream URLs: the same SSRF address policy as every other outbound request, checked at connect time. */
+export function guardedFetch(allowPrivateNetworks: boolean): { fetch: FetchLike; close(): Promise<void> } {
+  const policy = createAddressPolicy(allowPrivateNetworks);
+  const agent = new Agent({ connect: { lookup: createGuardedLookup(systemResolver, policy) } });
+  const fetchLike = (async (url: string | URL, init?: RequestInit) => {
+    const target = new URL(url);
+    if (!allowPrivateNetworks) {
+      const literal = ipLiteralOf(target.hostname);
+      const name = target.hostname.toLowerCase();
+      if ((literal !== null && !policy(literal).allowed) || name === 'localhost' || name.endsWith('.localhost')) {
+        throw new TypeError(`upstream address ${target.host} is not public (set WHARF_ALLOW_PRIVATE_NETWORKS=true)`);
+      }
+    }
+    // undici's fetch and the global one share the WHATWG shapes; only the dispatcher option is undici's own.
+    return undiciFetch(target, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  }) as FetchLike;
+  return { fetch: fetchLike, close: () => agent.close() };
+}
+
+export interface UpstreamConnectionOptions {
+  target: UpstreamTarget;
+  timeouts: UpstreamTimeouts;
+  fetch: FetchLike;
+  logger: Logger;
+  clientInfo: { name: string; version: string };
+  /** Called (debounced by the SDK) when the upstream's tool list changed and has been re-read, or was lost. */
+  onToolsChanged(): void;
+  breaker?: CircuitBreaker;
+}
+
+export class UpstreamConnection {
+  readonly breaker: CircuitBreaker;
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private tools: readonly Tool[] = [];
+  private resources: readonly Resource[] = [];
+  private prompts: readonly Prompt[] = [];
+  private lastError: string | null = null;
+  private connectedAt: string | null = null;
+  private attempts = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: UpstreamConnectionOptions) {
+    this.breaker = options.breaker ?? new CircuitBreaker(3, 5_000);
+  }
+
+  get alias(): string {
+    return this.options.target.alias;
+  }
+
+  status(): UpstreamStatus {
+    return {
+      state: this.client ? 'ready' : this.connecting ? 'connecting' : 'unavailable',
+      breaker: this.breaker.state,
+      lastError: this.lastError,
+      toolCount: this.tools.length,
+      connectedAt: this.connectedAt,
+    };
+  }
+
+  /** The tools of a connected upstream; empty while it is down (its tools disappear until it recovers). */
+  currentTools(): readonly Tool[] {
+    return this.client ? this.tools : [];
+  }
+
+  /**
+   * Connects (once; concurrent callers share the attempt) and reads the tool list, within the connect timeout.
+   * Never throws: failure leaves the upstream unavailable and schedules a reconnect.
+   */
+  async ready(): Promise<void> {
+    if (this.client || this.closed) return;
+    if (!this.connecting) {
+      this.connecting = this.connect().finally(() => {
+        this.connecting = undefined;
+      });
+    }
+    try {
+      await this.connecting;
+    } catch {
+      // Recorded in lastError by connect().
+    }
+  }
+
+  /** Whether a first connection attempt was made (later ones run in the background). */
+  get attempted(): boolean {
+    return this.attempts > 0 || this.client !== undefined || this.lastError !== null;
+  }
+
+  /** The resources of a connected upstream that offers them; empty otherwise. */
+  currentResources(): readonly Resource[] {
+    return this.client ? this.resources : [];
+  }
+
+  currentPrompts(): readonly Prompt[] {
+    return this.client ? this.prompts : [];
+  }
+
+  async getPrompt(name: string, args: Record<string, string>, signal: AbortSignal): Promise<GetPromptResult> {
+    await this.ready();
+    const client = this.client;
+    if (!client) {
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    }
+    return (await client.getPrompt(
+      { name, arguments: args },
+      { timeout: this.options.timeouts.callMs, signal },
+    )) as GetPromptResult;
+  }
+
+  async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
+    await this.ready();
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    return (await client.readResource(
+      { uri },
+      { timeout: this.options.timeouts.callMs, signal },
+    )) as ReadResourceResult;
+  }
+
+  async callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    await this.ready();
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    if (!this.breaker.allow())
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable (circuit open)`);
+    try {
+      const result = (await client.callTool(
+        { name, ...(args !== undefined && { arguments: args }) },
+        { timeout: this.options.timeouts.callMs, signal },
+      )) as CallToolResult;
+      this.breaker.success();
+      return result;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // Protocol errors (unknown tool, invalid params) are the caller's, not the upstream's health.
+      if (isProtocolError(error)) throw error;
+      this.breaker.failure();
+      const message = errorMessage(error);
+      this.lastError = message;
+      if (/timed? ?out/i.test(message))
+        throw new UpstreamTimeoutError(
+          `upstream ${this.alias} did not answer within ${this.options.timeouts.callMs} ms`,
+        );
+      this.drop(message);
+      throw new UpstreamUnavailableError(`upstream ${this.alias} failed: ${message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.close().catch(() => undefined);
+  }
+
+  private async connect(): Promise<Client> {
+    const { target, timeouts } = this.options;
+    const client = new Client(this.options.clientInfo, {
+      versionNegotiation: { mode: target.transport === 'sse' ? 'legacy' : 'auto' },
+      listChanged: {
+        tools: {
+          debounceMs: 200,
+          onChanged: (error, tools) => {
+            if (error || !tools) return;
+            this.tools = tools;
+            this.options.onToolsChanged();
+          },
+        },
+      },
+    });
+    const url = new URL(target.url);
+    const requestInit = { headers: target.headers };
+    const transport: Transport =
+      target.transport === 'sse'
+        ? new SSEClientTransport(url, { requestInit, fetch: this.options.fetch })
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.options.fetch });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeouts.connectMs);
+    try {
+      const work = (async () => {
+        await client.connect(transport, { timeout: timeouts.connectMs, signal: controller.signal });
+        const options = { timeout: timeouts.connectMs, signal: controller.signal };
+        const { tools } = await client.listTools(undefined, options);
+        // Resources are optional: an upstream without the capability (or failing to list them) still serves tools.
+        this.resources = client.getServerCapabilities()?.resources
+          ? (await client.listResources(undefined, options).catch(() => ({ resources: [] as Resource[] }))).resources
+          : [];
+        this.prompts = client.getServerCapabilities()?.prompts
+          ? (await client.listPrompts(undefined, options).catch(() => ({ prompts: [] as Prompt[] }))).prompts
+          : [];
+        return tools;
+      })();
+      const aborted = new Promise<never>((_, reject) =>
+        controller.signal.addEventListener('abort', () =>
+          reject(new UpstreamTimeoutError(`no answer within ${timeouts.connectMs} ms`)),
+        ),
+      );
+      const tools = await Promise.race([work, aborted]);
+      work.catch(() => undefined);
+      if (this.closed) {
+        await client.close().catch(() => undefined);
+        throw new UpstreamUnavailableError('closed');
+      }
+      client.onclose = () => this.drop('connection closed');
+      this.tools = tools;
+      this.client = client;
+      this.lastError = null;
+      this.attempts = 0;
+      this.connectedAt = new Date().toISOString();
+      this.breaker.success();
+      this.options.onToolsChanged();
+      return client;
+    } catch (error) {
+      const message = errorMessage(error);
+      this.lastError = message;
+      this.breaker.failure();
+      await client.close().catch(() => undefined);
+      this.options.logger.warn({ upstream: target.alias, error: message }, 'gateway upstream unavailable');
+      this.scheduleReconnect();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Forgets a broken connection (its tools disappear) and reconnects later. */
+  private drop(reason: string): void {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    this.lastError = reason;
+    client.onclose = undefined;
+    client.close().catch(() => undefined);
+    this.options.onToolsChanged();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer) return;
+    const delay = backoffMs(this.attempts++);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.ready();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isProtocolError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' && code >= -32603 && code <= -32600;
+}

@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+
+export interface Listening {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server): Promise<Listening> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Serves a web-standard handler on node:http (the SDK v2 server speaks Request/Response). */
+function serveFetch(handler: (request: Request) => Promise<Response>): http.Server {
+  return http.createServer(async (req, res) => {
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers: Object.entries(req.headers).flatMap(([k, v]) =>
+        v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]],
+      ),
+      ...(hasBody && { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' }),
+      signal: controller.signal,
+    } as RequestInit);
+    const response = await handler(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
+    if (response.body === null) return res.end();
+    Readable.fromWeb(response.body as never).pipe(res);
+  });
+}
+
+export interface ToyUpstream extends Listening {
+  /** Headers of every request received, to check credential injection and the absence of passthrough. */
+  seen: Headers[];
+  handler: McpHttpHandler;
+}
+
+/**
+ * An SDK v2 MCP server (both eras via createMcpHandler) with `echo` and `add` tools, plus any names given.
+ * When `apiKey` is set, requests without `X-Api-Key: <apiKey>` get 401.
+ */
+export async function startSdkUpstream(options: { apiKey?: string; extraTools?: string[] } = {}): Promise<ToyUpstream> {
+  const seen: Headers[] = [];
+  const handler = createMcpHandler(() => {
+    const server = new McpServer(
+      { name: 'toy', version: '1.0.0' },
+      { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {} } },
+    );
+    server.registerTool(
+      'echo',
+      { description: 'Echo the text back', inputSchema: z.object({ text: z.string() }) },
+      async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
+    );
+    server.registerTool(
+      'add',
+      {
+        description: 'Add two numbers',
+        inputSchema: z.object({ a: z.number(), b: z.number() }),
+        outputSchema: z.object({ sum: z.number() }),
+      },
+      async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }], structuredContent: { sum: a + b } }),
+    );
+    server.registerResource('greeting', 'toy://greeting', { mimeType: 'text/plain' }, async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello from toy' }],
+    }));
+    server.registerPrompt(
+      'greet',
+      { description: 'Greet someone', argsSchema: z.object({ who: z.string().describe('Whom to greet') }) },
+      async ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Hello, ${who}` } }] }),
+    );
+    for (const name of options.extraTools ?? []) {
+      server.registerTool(name, { description: `extra ${name}` }, async () => ({
+        content: [{ type: 'text', text: name }],
+      }));
+    }
+    return server;
+  });
+  const server = serveFetch(async (request) => {
+    seen.push(request.headers);
+    if (options.apiKey !== undefined && request.headers.get('x-api-key') !== options.apiKey) {
+      return new Response('unauthorized', { status: 401 });
+    }
+    return handler.fetch(request);
+  });
+  const listening = await listen(server);
+  return {
+    ...listening,
+    seen,
+    handler,
+    close: async () => {
+      await handler.close();
+      await listening.close();
+    },
+  };
+}
+
+/** Accepts connections and requests, and never answers. */
+export async function startHungUpstream(): Promise<Listening> {
+  return listen(http.createServer(() => undefined));
+}
+
+/** A loopback port nothing listens on (connection refused). */
+export async function deadPort(): Promise<number> {
+  const probe = await listen(http.createServer());
+  await probe.close();
+  return probe.port;
+}
+
+/** `@modelcontextprotocol/server-everything` as a child process in `streamableHttp` or `sse` mode on a free port. */
+export async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<Listening> {
+  const port = await deadPort();
+  const bin = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/package.json'));
+  const child = spawn(process.execPath, [path.join(path.dirname(bin), 'dist/index.js'), mode], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`server-everything ${mode} did not start: ${output}`)), 15_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/port \d+/i.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server-everything ${mode} exited (${code}): ${output}`)));
+  });
+  child.stderr.resume();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
