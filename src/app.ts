@@ -87,7 +87,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     guard: gatewayAccess.guard,
     hasVirtualServer: (name) => federation.hasVirtualServer(name),
   });
-  await app.register(legacySseRoutes, { host: mcp, authenticator: wharf.authenticator });
+  await app.register(legacySseRoutes, { host: mcp, authenticator: wharf.authenticator, guard: gatewayAccess.guard });
   await app.register(gatewayRoutes, {
     prefix: '/api/v1/gateway',
     service: wharf.gateway,

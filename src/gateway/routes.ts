@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import { principalOf, requireAuth } from '../auth/http.js';
 import { hasPermission } from '../auth/permissions.js';
@@ -197,6 +197,8 @@ export interface LegacySseRoutesOptions {
   host: McpHost;
   authenticator: Authenticator;
   allowAnonymous?: boolean;
+  /** The gateway's access guard (origin, authentication, request limits), as on `/mcp`; it leaves the caller in `request.principal`. */
+  guard?: preHandlerAsyncHookHandler;
 }
 
 /** The deprecated HTTP+SSE pair `GET /sse` + `POST /messages`, served by the `/mcp` host (see legacy-sse.ts). */
@@ -208,6 +210,7 @@ export async function legacySseRoutes(app: FastifyInstance, options: LegacySseRo
     done(null, body),
   );
   const authenticate = async (request: FastifyRequest): Promise<Principal | null | Response> => {
+    if (options.guard) return request.principal;
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       if (options.allowAnonymous === false) return challenge('This endpoint needs a bearer token');
@@ -220,12 +223,13 @@ export async function legacySseRoutes(app: FastifyInstance, options: LegacySseRo
       throw error;
     }
   };
-  app.get('/sse', { schema: { hide: true } }, async (request, reply) => {
+  const routeOptions = { schema: { hide: true }, ...(options.guard && { preHandler: options.guard }) };
+  app.get('/sse', routeOptions, async (request, reply) => {
     const principal = await authenticate(request);
     if (principal instanceof Response) return send(reply, principal);
     return send(reply, bridge.open(webRequest(request, reply), principal));
   });
-  app.post('/messages', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/messages', routeOptions, async (request, reply) => {
     const principal = await authenticate(request);
     if (principal instanceof Response) return send(reply, principal);
     const token = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];

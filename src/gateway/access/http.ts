@@ -32,7 +32,9 @@ export function requestOrigin(request: FastifyRequest): string {
 
 /** The MCP endpoint path a request addresses (`/mcp`, `/mcp/sales`, `/sse`…), without the query. */
 function endpointPath(request: FastifyRequest): string {
-  return (request.url.split('?')[0] ?? '/mcp').replace(/\/+$/, '') || '/mcp';
+  const path = (request.url.split('?')[0] ?? '/mcp').replace(/\/+$/, '') || '/mcp';
+  // The deprecated HTTP+SSE pair is one endpoint: messages are posted under the `/sse` resource.
+  return path === '/messages' ? '/sse' : path;
 }
 
 /** The canonical resource URL (RFC 8707) of the main endpoint, or of the endpoint at `path`. */

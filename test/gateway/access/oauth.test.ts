@@ -61,6 +61,21 @@ describe('gateway access: OAuth 2.1 resource server', () => {
     expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
   });
 
+  it('guards the deprecated /sse + /messages pair like /mcp', async () => {
+    for (const [path, init] of [
+      ['/sse', {}],
+      ['/messages?sessionId=x', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }],
+    ] as const) {
+      const response = await fetch(`${t.origin}${path}`, init);
+      expect(response.status, path).toBe(401);
+      expect(response.headers.get('www-authenticate'), path).toBe(
+        `Bearer resource_metadata="${t.origin}/.well-known/oauth-protected-resource/sse", scope="mcp:tools"`,
+      );
+    }
+    const foreign = await fetch(`${t.origin}/sse`, { headers: { origin: 'https://evil.example.com' } });
+    expect(foreign.status).toBe(403);
+  });
+
   it('refuses invalid, foreign-audience and expired tokens with 401 invalid_token', async () => {
     const cases: Array<[string, RegExp]> = [
       ['not-a-token', /Invalid or expired Registry JWT token/],
