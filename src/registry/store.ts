@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Expression, SqlBool as KyselySqlBool, Transaction } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool as KyselySqlBool, Transaction } from 'kysely';
 import type { Database, Queryable } from '../platform/storage/database.js';
 import type { WharfSchema } from '../platform/storage/schema.js';
 import type { ListFilter, MirrorOrigin, ServerStatus, ServerVersion } from './model.js';
@@ -54,6 +54,20 @@ export interface VersionSummary {
   publishedAt: string;
   isLatest: boolean;
 }
+
+/**
+ * Rows whose (name, version) is one of `keys`. The plain IN on the key's first column lets both planners seek the
+ * primary key; the row-value IN alone scans.
+ */
+const versionKeyIn = (keys: readonly VersionKey[]) => (eb: ExpressionBuilder<WharfSchema, 'servers'>) =>
+  eb.and([
+    eb('server_name', 'in', [...new Set(keys.map((k) => k.name))]),
+    eb(
+      eb.refTuple('server_name', 'version'),
+      'in',
+      keys.map((k) => eb.tuple(k.name, k.version)),
+    ),
+  ]);
 
 /** SQL for the registry's tables. Knows nothing of HTTP or of the rules; returns domain objects. */
 export class RegistryStore {
@@ -427,15 +441,7 @@ export class RegistryStore {
       .updateTable('servers')
       .set({ origin_synced_at: origin.syncedAt })
       .where('origin_upstream', '=', origin.upstream)
-      // The plain IN on the key's first column lets both planners seek the primary key; row-value IN alone scans.
-      .where('server_name', 'in', [...new Set(keys.map((k) => k.name))])
-      .where((eb) =>
-        eb(
-          eb.refTuple('server_name', 'version'),
-          'in',
-          keys.map((k) => eb.tuple(k.name, k.version)),
-        ),
-      )
+      .where(versionKeyIn(keys))
       .execute();
   }
 
@@ -457,14 +463,7 @@ export class RegistryStore {
     await this.q
       .updateTable('servers')
       .set({ is_latest: this.database.bool(true) })
-      .where('server_name', 'in', [...new Set(latest.map((k) => k.name))])
-      .where((eb) =>
-        eb(
-          eb.refTuple('server_name', 'version'),
-          'in',
-          latest.map((k) => eb.tuple(k.name, k.version)),
-        ),
-      )
+      .where(versionKeyIn(latest))
       .execute();
   }
 

@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { accepts, freePort } from './ports.js';
 
 /**
  * Starts a throwaway PostgreSQL cluster from the locally installed server binaries (Debian's
@@ -24,18 +24,6 @@ export function findPostgresBinDir(): string | undefined {
     .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? path.join(root, versions[0], 'bin') : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export async function startPostgres(): Promise<PostgresServer | undefined> {
@@ -85,13 +73,7 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`PostgreSQL exited during start:\n${stderr}`);
-    const ready = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
+    const ready = await accepts(port);
     if (ready && stderr.includes('ready to accept connections')) break;
     if (Date.now() > deadline) throw new Error(`PostgreSQL did not start within 30 s:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { accepts, freePort } from './ports.js';
 
 /**
  * Starts a throwaway redis-server from the locally installed binary (Debian's redis-server package) on
@@ -21,18 +21,6 @@ export function findRedisServer(): string | undefined {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 export async function startRedis(): Promise<RedisServer | undefined> {
   const binary = findRedisServer();
   if (!binary) return undefined;
@@ -48,13 +36,7 @@ export async function startRedis(): Promise<RedisServer | undefined> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited during start:\n${output}`);
-    const ready = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
+    const ready = await accepts(port);
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`redis-server did not start within 15 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));

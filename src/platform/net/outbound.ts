@@ -130,14 +130,20 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     }
   }
 
-  async function fetchOnce(url: string | URL, init: OutboundRequestInit = {}): Promise<OutboundResponse> {
-    let current: URL;
+  /** The URL, parsed and checked against the scheme and address rules before any connection is made. */
+  function allowedTarget(url: string | URL): URL {
+    let target: URL;
     try {
-      current = new URL(url);
+      target = new URL(url);
     } catch {
       throw new OutboundUrlError(`"${String(url)}" is not a valid absolute URL`, '');
     }
-    checkTarget(current);
+    checkTarget(target);
+    return target;
+  }
+
+  async function fetchOnce(url: string | URL, init: OutboundRequestInit = {}): Promise<OutboundResponse> {
+    let current = allowedTarget(url);
 
     const timeoutMs = init.timeoutMs ?? options.timeoutMs;
     const maxBytes = init.maxBytes ?? defaultMaxBytes;
@@ -218,13 +224,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
   }
 
   async function stream(url: string | URL, init: OutboundRequestInit = {}): Promise<OutboundStream> {
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch {
-      throw new OutboundUrlError(`"${String(url)}" is not a valid absolute URL`, '');
-    }
-    checkTarget(target);
+    const target = allowedTarget(url);
     const timeoutMs = init.timeoutMs ?? options.timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
