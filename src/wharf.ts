@@ -199,6 +199,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
       await contexts.close();
       await outbound.close();
       await login.close();
+      await audit.flush();
       await database.close();
     },
   };

@@ -14,7 +14,8 @@ import type {
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
+import { dispatcherFetch } from '../platform/net/dispatcher-fetch.js';
 import { createGuardedLookup, systemResolver } from '../platform/net/guarded-lookup.js';
 import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
 import type { Logger } from '../platform/observability/logger.js';
@@ -96,6 +97,7 @@ export function backoffMs(attempt: number, baseMs = 250, capMs = 30_000, random:
 export function guardedFetch(allowPrivateNetworks: boolean): { fetch: FetchLike; close(): Promise<void> } {
   const policy = createAddressPolicy(allowPrivateNetworks);
   const agent = new Agent({ connect: { lookup: createGuardedLookup(systemResolver, policy) } });
+  const send = dispatcherFetch(agent);
   const fetchLike = (async (url: string | URL, init?: RequestInit) => {
     const target = new URL(url);
     if (!allowPrivateNetworks) {
@@ -105,8 +107,7 @@ export function guardedFetch(allowPrivateNetworks: boolean): { fetch: FetchLike;
         throw new TypeError(`upstream address ${target.host} is not public (set WHARF_ALLOW_PRIVATE_NETWORKS=true)`);
       }
     }
-    // undici's fetch and the global one share the WHATWG shapes; only the dispatcher option is undici's own.
-    return undiciFetch(target, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+    return send(target, init);
   }) as FetchLike;
   return { fetch: fetchLike, close: () => agent.close() };
 }

@@ -272,6 +272,8 @@ export class McpHost {
     const address = context.authInfo?.extra?.[ADDRESS] as string | undefined;
     const era: McpEra = context.era;
     const virtualServer = virtualServerOf(context.requestInfo);
+    const only = calledTool(context);
+    const wanted = (name: string) => only === undefined || name === only;
     const dynamic = await Promise.all(
       this.providers.map(({ provider }) =>
         provider.dynamic && (!provider.availableTo || provider.availableTo(principal))
@@ -301,7 +303,16 @@ export class McpHost {
     });
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
-      for (const tool of dynamic[index]?.tools ?? []) this.registerRawTool(server, provider, tool, callContext);
+      for (const tool of dynamic[index]?.tools ?? []) {
+        if (wanted(tool.name)) this.registerRawTool(server, provider, tool, callContext);
+      }
+      if (only !== undefined) {
+        for (const tool of virtualServer === undefined || provider.servesVirtualServers ? tools : []) {
+          if (tool.definition.name === only)
+            this.registerStaticTool(server, provider, tool, principal, callContext, address);
+        }
+        continue;
+      }
       for (const prompt of dynamic[index]?.prompts ?? []) {
         server.registerPrompt(
           prompt.name,
@@ -318,21 +329,7 @@ export class McpHost {
         );
       }
       if (virtualServer !== undefined && !provider.servesVirtualServers) continue;
-      for (const tool of tools) {
-        const { definition } = tool;
-        if (this.options.access && !this.options.access.canSee(principal, undefined, definition.name)) continue;
-        server.registerTool(
-          definition.name,
-          {
-            description: definition.description,
-            inputSchema: tool.input,
-            ...(tool.output && { outputSchema: tool.output }),
-            ...(definition.title !== undefined && { title: definition.title }),
-            ...(definition.annotations && { annotations: definition.annotations }),
-          },
-          (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx), address),
-        );
-      }
+      for (const tool of tools) this.registerStaticTool(server, provider, tool, principal, callContext, address);
       for (const resource of resources) {
         server.registerResource(
           resource.name,
@@ -357,6 +354,29 @@ export class McpHost {
       }
     }
     return server;
+  }
+
+  private registerStaticTool(
+    server: McpServer,
+    provider: McpProvider,
+    tool: PreparedTool,
+    principal: Principal | null,
+    callContext: (ctx: ServerContext) => McpCallContext,
+    address: string | undefined,
+  ): void {
+    const { definition } = tool;
+    if (this.options.access && !this.options.access.canSee(principal, undefined, definition.name)) return;
+    server.registerTool(
+      definition.name,
+      {
+        description: definition.description,
+        inputSchema: tool.input,
+        ...(tool.output && { outputSchema: tool.output }),
+        ...(definition.title !== undefined && { title: definition.title }),
+        ...(definition.annotations && { annotations: definition.annotations }),
+      },
+      (args: unknown, ctx: ServerContext) => this.runTool(provider, definition, args, callContext(ctx), address),
+    );
   }
 
   private registerRawTool(
@@ -439,6 +459,18 @@ export class McpHost {
       return toolError(`${tool.name} failed unexpectedly; the server log has the details`);
     }
   }
+}
+
+/**
+ * The tool a modern `tools/call` names. The SDK has already checked that the Mcp-Method and Mcp-Name headers match
+ * the body before it asks for a server, so a call only needs its own tool built, not the whole catalogue. Undefined
+ * for every other request (and for Base64-encoded names, which no tool name needs).
+ */
+function calledTool(context: McpRequestContext): string | undefined {
+  const headers = context.requestInfo?.headers;
+  if (context.era !== 'modern' || headers?.get('mcp-method') !== 'tools/call') return undefined;
+  const name = headers.get('mcp-name')?.trim();
+  return name !== undefined && TOOL_NAME.test(name) ? name : undefined;
 }
 
 function describe(definition: { title?: string; description?: string; mimeType?: string }) {

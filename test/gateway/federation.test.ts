@@ -10,7 +10,8 @@ import type { Era } from '../mcp/support.js';
 import { deadPort, startEverything, startHungUpstream, startSdkUpstream } from './support.js';
 import type { Listening, ToyUpstream } from './support.js';
 
-const CONNECT_TIMEOUT_MS = 600;
+// Long enough for a healthy local upstream to connect on a loaded machine; the hung one still costs only this.
+const CONNECT_TIMEOUT_MS = 2000;
 const ENV = {
   WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
   WHARF_GATEWAY_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
@@ -196,7 +197,7 @@ describe('gateway federation', () => {
       const started = performance.now();
       const { tools } = await client.listTools();
       const elapsed = performance.now() - started;
-      expect(elapsed).toBeLessThan(CONNECT_TIMEOUT_MS + 1500);
+      expect(elapsed).toBeLessThan(CONNECT_TIMEOUT_MS + 3000);
       const names = tools.map((tool) => tool.name);
       expect(names).toEqual(
         expect.arrayContaining([
