@@ -269,6 +269,10 @@ describe.skipIf(Boolean(reason))(`web UI in Chromium${reason}`, () => {
     await form.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.getByTestId('new-key').innerText();
     expect(secret).toMatch(/^wharf_[A-Za-z0-9]+_/);
+    await page.getByRole('button', { name: 'Copy key' }).click();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText())).toBe(
+      secret,
+    );
     const row = page.getByRole('row', { name: /ci-bot/ });
     await row.waitFor();
     expect(await row.innerText()).toContain('publish com.example/*');

@@ -285,6 +285,9 @@ function Keys() {
           <code class="secret" data-testid="new-key">
             {created}
           </code>
+          <button type="button" onClick={() => void navigator.clipboard.writeText(created)}>
+            Copy key
+          </button>
         </div>
       )}
       {(error || keys.error) && (
@@ -319,7 +322,12 @@ function Keys() {
                   {revoked ? (
                     <span class="badge badge-deleted">revoked</span>
                   ) : (
-                    <button type="button" class="danger" onClick={() => revoke(k.id)}>
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Revoke ${k.name ?? k.id}`}
+                      onClick={() => revoke(k.id)}
+                    >
                       Revoke
                     </button>
                   )}

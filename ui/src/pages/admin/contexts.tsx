@@ -29,8 +29,15 @@ export function Contexts() {
   const namespace = query.get('namespace') || 'default';
   const opened = query.get('id');
   const [text, setText] = useState(namespace);
-  // Cursors of the pages before the current one, so "Previous" can go back without the API paging backwards.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  // Cursors of the pages seen so far in this namespace, so "Previous" can go back without the API paging backwards;
+  // another namespace (typed, or reached with the back button) starts again at its first page.
+  const [paging, setPaging] = useState<{ namespace: string; cursors: (string | undefined)[] }>({
+    namespace,
+    cursors: [undefined],
+  });
+  const cursors = paging.namespace === namespace ? paging.cursors : [undefined];
+  const setCursors = (change: (current: (string | undefined)[]) => (string | undefined)[]) =>
+    setPaging({ namespace, cursors: change(cursors) });
   const cursor = cursors[cursors.length - 1];
   const [done, setDone] = useState<string>();
   const page = useAsync(
@@ -55,7 +62,7 @@ export function Contexts() {
         aria-label="Contexts"
         onSubmit={(e) => {
           e.preventDefault();
-          setCursors([undefined]);
+          setCursors(() => [undefined]);
           setDone(undefined);
           navigate(contextsPath(text.trim() || 'default'));
         }}

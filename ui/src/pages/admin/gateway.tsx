@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { listVersions, optional, request, session } from '../../api.js';
 import { Link, serverPath } from '../../router.js';
 import type { KeyValueInput, ServerResponse, Transport } from '../../types.js';
@@ -79,6 +79,15 @@ async function federatedTools(): Promise<Tool[]> {
     if (!cursor) break;
   }
   return tools;
+}
+
+/** An edit form opens below the table: move focus (and the view) there so keyboard users land in it. */
+function useFocusWhen(active: boolean) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (active) ref.current?.focus();
+  }, [active]);
+  return ref;
 }
 
 /** Gateway administration: upstreams attached from the registry and virtual servers over their tools. */
@@ -273,11 +282,14 @@ function UpstreamForm({
     }
   };
 
+  const headingRef = useFocusWhen(editing);
   const heading = editing ? `Edit upstream ${upstream.alias}` : 'Attach an upstream';
   const id = editing ? 'edit-upstream' : 'attach-upstream';
   return (
     <form class="panel" onSubmit={submit} aria-labelledby={`${id}-heading`}>
-      <h3 id={`${id}-heading`}>{heading}</h3>
+      <h3 id={`${id}-heading`} ref={headingRef} tabIndex={-1}>
+        {heading}
+      </h3>
       {!editing && (
         <div class="inline-form">
           <label class="field">
@@ -573,10 +585,13 @@ function VirtualServerForm(props: {
       {hint && <span class="muted small"> {hint}</span>}
     </label>
   );
+  const headingRef = useFocusWhen(Boolean(existing));
   const id = existing ? 'edit-virtual' : 'create-virtual';
   return (
     <form class="panel" onSubmit={submit} aria-labelledby={`${id}-heading`}>
-      <h3 id={`${id}-heading`}>{existing ? `Edit virtual server ${existing.name}` : 'Create a virtual server'}</h3>
+      <h3 id={`${id}-heading`} ref={headingRef} tabIndex={-1}>
+        {existing ? `Edit virtual server ${existing.name}` : 'Create a virtual server'}
+      </h3>
       <div class="inline-form">
         <label class="field">
           <span>Name</span>
