@@ -1,13 +1,21 @@
 import type { ServerList, ServerResponse } from './types.js';
 
+export interface ProblemError {
+  message: string;
+  location?: string;
+}
+
 /** A problem+json answer, kept whole so pages can show the server's own words. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly title: string,
     readonly detail: string,
+    readonly errors: ProblemError[] = [],
   ) {
-    super(detail || title);
+    // The field-level messages often say what to fix ("Header X-Api-Key is required") where detail only summarises.
+    const specifics = errors.map((e) => e.message).filter((m) => m && m !== detail);
+    super([detail || title, ...specifics].join(' — '));
   }
 }
 
@@ -29,8 +37,11 @@ export async function request<T>(path: string, init: RequestInit = {}, signal?: 
   const text = await response.text();
   const body: unknown = text ? safeParse(text) : undefined;
   if (!response.ok) {
-    const problem = (body ?? {}) as { title?: string; detail?: string };
-    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? '');
+    const problem = (body ?? {}) as { title?: string; detail?: string; errors?: unknown };
+    const errors = Array.isArray(problem.errors)
+      ? problem.errors.filter((e): e is ProblemError => typeof (e as ProblemError | null)?.message === 'string')
+      : [];
+    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? '', errors);
   }
   return body as T;
 }

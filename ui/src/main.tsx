@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Admin } from './pages/admin.js';
+import type { FunctionComponent } from 'preact';
 import { Catalog } from './pages/catalog.js';
 import { Dashboard } from './pages/dashboard.js';
 import { ServerPage } from './pages/server.js';
@@ -14,6 +14,27 @@ function initialTheme(): Theme {
   const saved = localStorage.getItem(THEME_KEY);
   if (saved === 'light' || saved === 'dark') return saved;
   return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+/**
+ * Administration is most of the code and few visitors open it: it loads on first visit to /admin, keeping it out of
+ * the catalog's first load.
+ */
+function LazyAdmin() {
+  const [Page, setPage] = useState<FunctionComponent>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    import('./pages/admin.js')
+      .then((module) => setPage(() => module.Admin))
+      .catch((e: Error) => setError(`The administration page could not load: ${e.message}`));
+  }, []);
+  if (error)
+    return (
+      <p role="alert" class="error">
+        {error}
+      </p>
+    );
+  return Page ? <Page /> : <p>Loading…</p>;
 }
 
 function App() {
@@ -35,7 +56,7 @@ function App() {
     page = <Dashboard />;
     title = 'Health';
   } else if (path === '/admin' || path.startsWith('/admin/')) {
-    page = <Admin />;
+    page = <LazyAdmin />;
     title = 'Administration';
   } else page = <Catalog />;
   useEffect(() => {

@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError, deleteVersion, listVersions, optional, request, session, setVersionStatus } from '../api.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { OFFICIAL } from '../types.js';
 import type { ServerResponse } from '../types.js';
+import { Contexts } from './admin/contexts.js';
+import { Gateway } from './admin/gateway.js';
+import { useAsync } from './admin/shared.js';
 
 const SECTIONS = [
   { id: 'moderation', label: 'Moderation' },
@@ -84,20 +87,6 @@ function SignIn({ onDone }: { onDone: () => void }) {
       <button type="submit">Sign in</button>
     </form>
   );
-}
-
-function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
-  const [state, setState] = useState<{ value?: T; error?: string; loading: boolean }>({ loading: true });
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    setState((s) => ({ ...s, loading: true }));
-    load()
-      .then((value) => live && setState({ value, loading: false }))
-      .catch((e: Error) => live && setState({ error: e.message, loading: false }));
-    return () => void (live = false);
-  }, [...deps, tick]);
-  return { ...state, reload: () => setTick((n) => n + 1) };
 }
 
 function Moderation() {
@@ -296,6 +285,9 @@ function Keys() {
           <code class="secret" data-testid="new-key">
             {created}
           </code>
+          <button type="button" onClick={() => void navigator.clipboard.writeText(created)}>
+            Copy key
+          </button>
         </div>
       )}
       {(error || keys.error) && (
@@ -330,7 +322,12 @@ function Keys() {
                   {revoked ? (
                     <span class="badge badge-deleted">revoked</span>
                   ) : (
-                    <button type="button" class="danger" onClick={() => revoke(k.id)}>
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Revoke ${k.name ?? k.id}`}
+                      onClick={() => revoke(k.id)}
+                    >
                       Revoke
                     </button>
                   )}
@@ -434,23 +431,5 @@ const Audit = () => (
     listKey="events"
     columns={['occurred_at', 'action', 'actor', 'target', 'outcome', 'source_ip']}
     empty="The audit log is not enabled on this Wharf."
-  />
-);
-
-const Gateway = () => (
-  <RowBrowser
-    path="/api/v1/gateway/upstreams"
-    listKey="upstreams"
-    columns={['alias', 'server', 'version', 'remote', 'status']}
-    empty="The gateway is not enabled on this Wharf yet."
-  />
-);
-
-const Contexts = () => (
-  <RowBrowser
-    path="/api/v1/contexts"
-    listKey="contexts"
-    columns={['context_id', 'namespace', 'version', 'last_updated', 'expires_at']}
-    empty="The context store is not enabled on this Wharf."
   />
 );
