@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { withStatementCache } from './statement-cache.js';
 import type { Migration, MigrationProvider, Transaction } from 'kysely';
 import pg from 'pg';
 import type { WharfConfig } from '../../config/config.js';
@@ -73,7 +74,7 @@ export async function openDatabase(
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
-    const db = new Kysely<WharfSchema>({ dialect: new SqliteDialect({ database: file }) });
+    const db = new Kysely<WharfSchema>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
     database = new Database(db, 'sqlite', async () => {});
   } else {
     const pool = new pg.Pool({ connectionString: config.url, max: options.poolSize ?? 20 });
