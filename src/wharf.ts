@@ -28,6 +28,8 @@ import { McpProbe } from './liveness/probe/mcp-probe.js';
 import { LivenessService } from './liveness/service.js';
 import type { LivenessTiming, ServerCatalog } from './liveness/service.js';
 import { LivenessStore } from './liveness/store.js';
+import type { RedisLeases } from './liveness/redis-leases.js';
+import { InstanceRouting } from './liveness/routing.js';
 import { systemTime } from './platform/clock.js';
 import type { TimeSource } from './platform/clock.js';
 import { createOutboundClient } from './platform/net/index.js';
@@ -156,7 +158,14 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     userAgent: 'Wharf-Probe/1.0',
     timeoutMs: config.liveness.probeTimeoutMs,
   });
-  const liveness = createLiveness(config, logger, database, registry, probeClient, overrides);
+  // Leases in Redis when configured, so every replica sees every heartbeat (the client is loaded only when used).
+  const redisLeases =
+    config.redisUrl && overrides.background !== false
+      ? await (
+          await import('./liveness/redis-leases.js')
+        ).RedisLeases.connect({ url: config.redisUrl, keyPrefix: overrides.redisKeyPrefix })
+      : undefined;
+  const liveness = createLiveness(config, logger, database, registry, probeClient, overrides, redisLeases);
   liveness.health.onPublish(() => registryCache.invalidate());
   if (overrides.background !== false) await liveness.start();
   const gatewayPolicies = new GatewayPolicyService(new GatewayPolicyStore(database), {
@@ -165,7 +174,15 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   await gatewayPolicies.start();
   const secrets = loadSecretBox(config);
   const gatewayStore = new GatewayStore(database);
-  const gateway = new GatewayService(gatewayStore, registry, secrets, overrides.gatewayEndpoints);
+  // The gateway reaches a server through its passing registered instances when it has some (src/liveness/routing.ts).
+  const routing = overrides.gatewayEndpoints
+    ? undefined
+    : new InstanceRouting(liveness.instances, {
+        allowPrivateNetworks: config.allowPrivateNetworks,
+        logger: logger.child({ component: 'gateway' }),
+      });
+  const gateway = new GatewayService(gatewayStore, registry, secrets, overrides.gatewayEndpoints ?? routing?.endpoints);
+  routing?.onChange(() => gateway.endpointsChanged());
   const virtualServers = new VirtualServerService(gatewayStore);
   return {
     config,
@@ -212,6 +229,7 @@ function createLiveness(
   registry: RegistryService,
   probeClient: OutboundClient,
   overrides: WharfOverrides,
+  redisLeases?: RedisLeases,
 ): LivenessService {
   const store = new LivenessStore(database);
   const catalog: ServerCatalog = {
@@ -256,6 +274,7 @@ function createLiveness(
     logger: logger.child({ component: 'liveness' }),
     settings: config.liveness,
     sharedLeases: shared,
+    redisLeases,
     timing: overrides.livenessTiming,
   });
 }

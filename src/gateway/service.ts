@@ -62,16 +62,22 @@ interface Values {
 
 /**
  * Load-balancing hook, "healthy registered instances": the URLs at which an upstream's server can be reached, best
- * first. The default is the remote's own URL; once liveness (registered instances) is merged, pass one that lists
- * the healthy instances of `server`@`version` and skips unhealthy ones.
+ * first; empty when it cannot be reached at all (every registered instance is critical): the upstream is then left
+ * out, so its tools are withdrawn as for any dead upstream. Wharf passes liveness's (src/liveness/routing.ts).
  */
-export type UpstreamEndpoints = (upstream: { server: string; version: string; url: string }) => readonly string[];
+export type UpstreamEndpoints = (upstream: {
+  server: string;
+  version: string;
+  url: string;
+  transport?: string;
+}) => readonly string[];
 
-/** Default: the remote's own URL. Replace with one that lists healthy registered instances once liveness lands. */
+/** The remote's own URL (no registered instances). */
 export const remoteUrlOnly: UpstreamEndpoints = ({ url }) => [url];
 
 export class GatewayService {
   private readonly listeners: (() => void)[] = [];
+  private readonly endpointListeners: (() => void)[] = [];
 
   constructor(
     private readonly store: GatewayStore,
@@ -86,6 +92,15 @@ export class GatewayService {
     this.listeners.push(listener);
   }
 
+  /** Called when an upstream may be reached elsewhere now (registered instances came, went or changed state). */
+  onEndpointsChange(listener: () => void): void {
+    this.endpointListeners.push(listener);
+  }
+
+  endpointsChanged(): void {
+    for (const listener of this.endpointListeners) listener();
+  }
+
   async list(): Promise<UpstreamView[]> {
     return (await this.store.listUpstreams()).map((row) => this.view(row));
   }
@@ -96,17 +111,20 @@ export class GatewayService {
 
   /** Every upstream with its secrets opened, for connecting; never serialised. */
   async targets(): Promise<UpstreamTarget[]> {
-    return (await this.store.listUpstreams()).map((row) => {
+    return (await this.store.listUpstreams()).flatMap((row) => {
       const values = this.values(row);
       const url = fill(row.url_template, values.variables);
-      // TODO(liveness): rotate over every healthy instance rather than taking the first.
-      const [first] = this.endpoints({ server: row.server_name, version: row.version, url });
-      return {
-        alias: row.alias,
-        transport: row.transport as UpstreamTransport,
-        url: first ?? url,
-        headers: values.headers,
-      };
+      // One pooled connection per upstream: the hook rotates which instance it is (see src/liveness/routing.ts).
+      const [first] = this.endpoints({ server: row.server_name, version: row.version, url, transport: row.transport });
+      if (first === undefined) return [];
+      return [
+        {
+          alias: row.alias,
+          transport: row.transport as UpstreamTransport,
+          url: first,
+          headers: values.headers,
+        },
+      ];
     });
   }
 

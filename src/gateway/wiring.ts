@@ -25,6 +25,12 @@ export async function createGatewayFederation(
     notifyToolsChanged: () => host.notifyToolsChanged(),
   });
   host.register(federation.provider());
+  // Registered instances came, went or changed state: reconnect where the endpoints hook now points.
+  wharf.gateway.onEndpointsChange(() => {
+    federation
+      .sync()
+      .catch((err: unknown) => wharf.logger.error({ err }, 'gateway resync after an instance change failed'));
+  });
   // Connections open lazily, on the first request that needs the merged list; reading the set is enough here.
   await federation.sync();
   return federation;

@@ -4,7 +4,15 @@ import { hasPermission } from '../auth/permissions.js';
 import type { TimeSource } from '../platform/clock.js';
 import { badRequest, forbidden, notFound, unauthorized, unprocessable } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
-import type { Instance, InstanceListFilter, InstanceState, RegisterRequest, Registration } from './model.js';
+import type {
+  Instance,
+  InstanceListFilter,
+  InstanceState,
+  InstanceTransport,
+  RegisterRequest,
+  Registration,
+} from './model.js';
+import type { LeaseRecord, RedisLeases } from './redis-leases.js';
 import type { LivenessStore } from './store.js';
 
 export interface InstanceSettings {
@@ -37,6 +45,17 @@ export interface HeartbeatAnswer {
   expiresAt: string;
 }
 
+/** What the gateway needs to route to an instance; the directory every replica keeps in memory. */
+export interface RoutableInstance {
+  id: string;
+  server: string;
+  url: string;
+  transport: InstanceTransport;
+  /** `metadata.version`: the server version this instance runs, when it said so. */
+  version: string | undefined;
+  state: InstanceState;
+}
+
 export interface SweepReport {
   expired: string[];
   deregistered: string[];
@@ -47,19 +66,30 @@ export interface SweepReport {
 const HEARTBEATS_PER_TTL = 3;
 /** Fewer simultaneous expiries than this never count as "mass" (one lost instance of two is not an outage of Wharf). */
 const MASS_EXPIRY_MIN_COUNT = 3;
+/** Leases the Redis reaper handles per script call (one call must not block Redis for long). */
+const REDIS_BATCH = 500;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Registration, heartbeats and the lease state machine: passing → critical when the TTL lapses →
- * deregistered after `deregisterAfterSeconds`. Leases live in memory; only transitions are written.
+ * deregistered after `deregisterAfterSeconds`. Leases live in memory, or in Redis when one is given (then every
+ * replica sees every heartbeat at once); either way only transitions are written to the database.
  */
 export class InstanceService {
   private readonly leases = new Map<string, Lease>();
   private readonly recentExpiries: number[] = [];
   private preserving = false;
   private readonly listeners: (() => void)[] = [];
+  private readonly directoryListeners: (() => void)[] = [];
+  private directoryView: readonly RoutableInstance[] = [];
+  private directoryKey = '';
+  private directoryFingerprint: string | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  /** Lease counts as last seen in Redis or in the directory (Redis mode only; memory mode counts its map). */
+  private redisCounts = { passing: 0, critical: 0 };
 
   constructor(
     private readonly store: LivenessStore,
@@ -67,15 +97,78 @@ export class InstanceService {
     private readonly settings: InstanceSettings,
     private readonly logger: Logger,
     private readonly serverExists: (name: string) => Promise<boolean>,
-  ) {}
+    private readonly redis?: RedisLeases,
+  ) {
+    redis?.onChange(() => this.reloadDirectory());
+  }
 
   /** Called after instances were added, removed or changed state (e.g. to refresh probe targets). */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }
 
+  /**
+   * Called after the routable view (instances, their URLs and states) changed, on any replica: with Redis at once
+   * (pub/sub), with a shared database within the poll interval, else at once.
+   */
+  onDirectoryChange(listener: () => void): void {
+    this.directoryListeners.push(listener);
+  }
+
+  /** Every registered instance with its state, as last read (synchronous: the gateway routes from it). */
+  directory(): readonly RoutableInstance[] {
+    return this.directoryView;
+  }
+
   private changed(): void {
     for (const l of this.listeners) l();
+    void this.reloadDirectory();
+    this.redis?.announceChange().catch((err: unknown) => {
+      this.logger.warn({ err }, 'could not announce an instance change to the other replicas');
+    });
+  }
+
+  /** Rereads the directory from the database (coalescing concurrent calls); tells listeners when it changed. */
+  reloadDirectory(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        const view = (await this.store.allInstances())
+          .map((i): RoutableInstance => ({
+            id: i.id,
+            server: i.server,
+            url: i.url,
+            transport: i.transport,
+            version: typeof i.metadata.version === 'string' ? i.metadata.version : undefined,
+            state: i.state,
+          }))
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const key = JSON.stringify(view);
+        if (key === this.directoryKey) continue;
+        this.directoryKey = key;
+        this.directoryView = view;
+        if (this.redis) {
+          const critical = view.filter((i) => i.state === 'critical').length;
+          this.redisCounts = { passing: view.length - critical, critical };
+        }
+        for (const l of this.directoryListeners) l();
+      } while (this.reloadAgain);
+    })()
+      .catch((err: unknown) => this.logger.error({ err }, 'could not reload the instance directory'))
+      .finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  /** For replicas on a shared database: rereads the directory when the instances table changed. */
+  async pollDirectory(): Promise<void> {
+    const fingerprint = await this.store.instanceFingerprint();
+    if (fingerprint === this.directoryFingerprint) return;
+    this.directoryFingerprint = fingerprint;
+    await this.reloadDirectory();
   }
 
   get selfPreservation(): boolean {
@@ -84,6 +177,7 @@ export class InstanceService {
 
   /** Leases by state, for metrics. */
   counts(): Record<InstanceState, number> {
+    if (this.redis) return { ...this.redisCounts };
     const counts = { passing: 0, critical: 0 };
     for (const lease of this.leases.values()) counts[lease.state] += 1;
     return counts;
@@ -95,7 +189,50 @@ export class InstanceService {
    */
   async start(): Promise<void> {
     const now = this.time.nowMs();
-    for (const i of await this.store.allInstances()) this.leases.set(i.id, this.leaseOf(i, now));
+    if (this.redis) {
+      // Redis keeps leases across Wharf restarts; it is filled from the database only when it holds none.
+      if (!(await this.redis.counts()).loaded) await this.loadIntoRedis(this.redis, now);
+    } else {
+      for (const i of await this.store.allInstances()) this.leases.set(i.id, this.leaseOf(i, now));
+    }
+    await this.reloadDirectory();
+  }
+
+  /**
+   * Called when this process becomes the reaper. Heartbeats sent while no process was reaping may have been lost
+   * (all replicas down), so every passing lease gets one TTL from now, as etcd does on leader change. In memory
+   * mode `start()` already did this.
+   */
+  async takeOverReaping(): Promise<void> {
+    if (!this.redis) return;
+    const extended = await this.redis.grace(this.time.nowMs());
+    if (extended > 0) this.logger.info({ leases: extended }, 'new lease reaper: passing leases get one TTL of grace');
+  }
+
+  /** Fills Redis from the database, one TTL of grace for passing leases; leases Redis already holds are kept. */
+  private async loadIntoRedis(redis: RedisLeases, now: number): Promise<void> {
+    let loaded = 0;
+    for (const i of await this.store.allInstances()) {
+      if (await redis.put(this.recordOf(i, now), true)) loaded += 1;
+    }
+    await redis.markLoaded();
+    if (loaded > 0) this.logger.info({ leases: loaded }, 'instance leases loaded into Redis from the database');
+  }
+
+  private recordOf(i: Instance, now: number): LeaseRecord {
+    const lease = this.leaseOf(i, now);
+    const changedAt = Date.parse(i.stateChangedAt);
+    return {
+      id: i.id,
+      server: i.server,
+      ttlMs: lease.ttlMs,
+      expiresAt: lease.expiresAt,
+      state: i.state,
+      criticalSince: i.state === 'critical' ? changedAt : undefined,
+      tokenHash: i.tokenHash,
+      statusNote: i.statusNote,
+      stateChangedAt: changedAt,
+    };
   }
 
   private leaseOf(i: Instance, now: number): Lease {
@@ -141,7 +278,8 @@ export class InstanceService {
       tokenHash: sha256(token).toString('hex'),
     };
     await this.store.insertInstance(instance);
-    this.leases.set(instance.id, this.leaseOf(instance, now));
+    if (this.redis) await this.redis.put(this.recordOf(instance, now));
+    else this.leases.set(instance.id, this.leaseOf(instance, now));
     this.changed();
     return {
       id: instance.id,
@@ -153,6 +291,7 @@ export class InstanceService {
 
   /** The hot path: a map lookup and a hash compare; a durable write only on a state change or a stale shared lease. */
   async heartbeat(id: string, token: string, statusNote?: string): Promise<HeartbeatAnswer> {
+    if (this.redis) return this.redisHeartbeat(this.redis, id, token, statusNote);
     const lease = await this.lease(id);
     if (!lease || !timingSafeEqual(sha256(token), lease.tokenHash)) {
       // One answer for "no such instance" and "wrong token", so ids cannot be probed; a client re-registers on it.
@@ -176,6 +315,39 @@ export class InstanceService {
       lease.statusNote = statusNote;
     }
     return { id, state: lease.state, ttlSeconds: lease.ttlMs / 1000, expiresAt: iso(lease.expiresAt) };
+  }
+
+  /** One script call renews the lease; the database is written only on a state change or a new note. */
+  private async redisHeartbeat(
+    redis: RedisLeases,
+    id: string,
+    token: string,
+    statusNote: string | undefined,
+  ): Promise<HeartbeatAnswer> {
+    const tokenHash = sha256(token).toString('hex');
+    const now = this.time.nowMs();
+    let beat = await redis.beat(id, tokenHash, now);
+    if (beat.kind === 'missing') {
+      // Not in Redis (its data was lost, or the lease was being loaded): the database is the record of instances.
+      const stored = await this.store.findInstance(id);
+      if (stored && timingSafeEqual(Buffer.from(tokenHash, 'hex'), Buffer.from(stored.tokenHash, 'hex'))) {
+        await redis.put(this.recordOf(stored, now), true);
+        beat = await redis.beat(id, tokenHash, now);
+      }
+    }
+    if (beat.kind !== 'renewed') {
+      throw notFound(`Instance ${id} is not registered (it may have been deregistered after expiring): register again`);
+    }
+    if (beat.previous === 'critical') {
+      await this.store.recordTransition(id, 'passing', iso(beat.stateChangedAt), iso(beat.expiresAt));
+      this.logger.info({ instance: id, server: beat.server }, 'instance is passing again');
+      this.changed();
+    }
+    if (statusNote !== undefined && statusNote !== (beat.statusNote ?? '')) {
+      await this.store.setStatusNote(id, statusNote);
+      await redis.setNote(id, statusNote);
+    }
+    return { id, state: 'passing', ttlSeconds: beat.ttlMs / 1000, expiresAt: iso(beat.expiresAt) };
   }
 
   private async lease(id: string): Promise<Lease | undefined> {
@@ -210,6 +382,7 @@ export class InstanceService {
       throw forbidden(`Neither the instance token nor publish permission on ${instance.server} was presented`);
     }
     await this.store.deleteInstance(id);
+    if (this.redis) await this.redis.remove(id);
     this.leases.delete(id);
     this.changed();
   }
@@ -217,15 +390,34 @@ export class InstanceService {
   async get(id: string): Promise<Instance> {
     const instance = await this.store.findInstance(id);
     if (!instance) throw notFound(`Instance ${id} is not registered`);
-    return instance;
+    return (await this.withLeases([instance]))[0] ?? instance;
   }
 
   async list(filter: InstanceListFilter): Promise<{ instances: Instance[]; nextCursor?: string }> {
     if (filter.limit < 1 || filter.limit > 500) throw badRequest('limit must be between 1 and 500');
     const rows = await this.store.listInstances({ ...filter, limit: filter.limit + 1 });
-    const instances = rows.slice(0, filter.limit);
+    const instances = await this.withLeases(rows.slice(0, filter.limit));
     const last = instances.at(-1);
     return rows.length > filter.limit && last ? { instances, nextCursor: last.id } : { instances };
+  }
+
+  /**
+   * The live lease over the stored row: with Redis its state and deadline (the same on every replica); in memory
+   * the deadline this process knows, when fresher than the stored one (the state is always the stored one).
+   */
+  private async withLeases(instances: Instance[]): Promise<Instance[]> {
+    if (this.redis) {
+      const live = await this.redis.read(instances.map((i) => i.id));
+      return instances.map((i) => {
+        const lease = live.get(i.id);
+        return lease ? { ...i, state: lease.state, leaseExpiresAt: iso(lease.expiresAt) } : i;
+      });
+    }
+    return instances.map((i) => {
+      const lease = this.leases.get(i.id);
+      if (!lease || i.state !== 'passing' || lease.expiresAt <= Date.parse(i.leaseExpiresAt)) return i;
+      return { ...i, leaseExpiresAt: iso(lease.expiresAt) };
+    });
   }
 
   /** The instances to probe, as known to this process. */
@@ -240,6 +432,7 @@ export class InstanceService {
   async sweep(): Promise<SweepReport> {
     const now = this.time.nowMs();
     const report: SweepReport = { expired: [], deregistered: [], selfPreservation: false };
+    if (this.redis) return this.sweepRedis(this.redis, now, report);
     const candidates = new Set<string>();
     for (const [id, lease] of this.leases) if (lease.state === 'passing' && lease.expiresAt <= now) candidates.add(id);
     if (this.settings.sharedLeases) {
@@ -284,6 +477,37 @@ export class InstanceService {
         this.leases.delete(id);
         report.deregistered.push(id);
         this.logger.info({ instance: id, server: lease.server }, 'instance deregistered after staying critical');
+      }
+    }
+    if (report.expired.length > 0 || report.deregistered.length > 0) this.changed();
+    return report;
+  }
+
+  /** The Redis reaper: the scripts decide (atomically against heartbeats), the database records what they decided. */
+  private async sweepRedis(redis: RedisLeases, now: number, report: SweepReport): Promise<SweepReport> {
+    // Redis lost its data (restarted without persistence): the database still knows every instance.
+    if (!(await redis.counts()).loaded) await this.loadIntoRedis(redis, now);
+    for (;;) {
+      const lapsed = await redis.expire(now, REDIS_BATCH);
+      for (const lease of lapsed) {
+        await this.store.recordTransition(lease.id, 'critical', iso(lease.stateChangedAt));
+        report.expired.push(lease.id);
+        this.recentExpiries.push(now);
+        this.logger.warn({ instance: lease.id, server: lease.server }, 'instance missed its heartbeat TTL: critical');
+      }
+      if (lapsed.length < REDIS_BATCH) break;
+    }
+    const counts = await redis.counts();
+    this.redisCounts = { passing: counts.passing, critical: counts.critical };
+    this.updatePreservation(now);
+    report.selfPreservation = this.preserving;
+    if (!this.preserving) {
+      const before = now - this.settings.deregisterAfterSeconds * 1000;
+      for (const id of await redis.criticalBefore(before, REDIS_BATCH)) {
+        if (!(await redis.dropCritical(id, before))) continue;
+        await this.store.deleteInstance(id);
+        report.deregistered.push(id);
+        this.logger.info({ instance: id }, 'instance deregistered after staying critical');
       }
     }
     if (report.expired.length > 0 || report.deregistered.length > 0) this.changed();

@@ -77,6 +77,7 @@ export async function livenessRoutes(app: FastifyInstance, options: LivenessRout
       ttlSeconds: i.ttlSeconds,
       registeredAt: i.registeredAt,
       stateChangedAt: i.stateChangedAt,
+      leaseExpiresAt: i.leaseExpiresAt,
       probe: probe
         ? { status: probe.status, checkedAt: probe.checkedAt, latencyMs: probe.latencyMs, lastError: probe.lastError }
         : null,

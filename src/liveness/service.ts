@@ -5,6 +5,7 @@ import { HealthService } from './health.js';
 import { InstanceService } from './instances.js';
 import type { Leadership } from './leadership.js';
 import type { ProbeTarget } from './model.js';
+import type { RedisLeases } from './redis-leases.js';
 import { ProbeScheduler } from './probe/scheduler.js';
 import type { ProbeRunner } from './probe/scheduler.js';
 import { instanceTarget, remoteTargets } from './probe/targets.js';
@@ -26,6 +27,8 @@ export interface LivenessDeps {
   logger: Logger;
   settings: LivenessSettings;
   sharedLeases: boolean;
+  /** Leases in Redis (WHARF_REDIS_URL): every replica sees every heartbeat at once. Closed by `stop()`. */
+  redisLeases?: RedisLeases | undefined;
   /** Background loop periods; tests shorten or disable them. */
   timing?: Partial<LivenessTiming>;
 }
@@ -36,6 +39,8 @@ export interface LivenessTiming {
   flushMs: number;
   targetRefreshMs: number;
   healthPollMs: number;
+  /** How often replicas on a shared database check whether instances changed (Redis also announces changes). */
+  directoryPollMs: number;
 }
 
 const DEFAULT_TIMING: LivenessTiming = {
@@ -44,6 +49,7 @@ const DEFAULT_TIMING: LivenessTiming = {
   flushMs: 1000,
   targetRefreshMs: 30_000,
   healthPollMs: 2000,
+  directoryPollMs: 2000,
 };
 
 /**
@@ -61,6 +67,7 @@ export class LivenessService {
   private historyEpoch: number | undefined;
   private started = false;
   private changeTimer: NodeJS.Timeout | undefined;
+  private reaperEpoch: number | undefined;
 
   constructor(private readonly deps: LivenessDeps) {
     const { settings } = deps;
@@ -76,6 +83,7 @@ export class LivenessService {
       },
       deps.logger,
       (name) => deps.catalog.exists(name),
+      deps.redisLeases,
     );
     this.health = new HealthService(deps.store, deps.time, deps.logger);
     this.scheduler = new ProbeScheduler(
@@ -108,6 +116,10 @@ export class LivenessService {
     await this.instances.start();
     await this.health.refresh(true);
     await this.deps.leadership.start();
+    if (this.leading || !this.deps.sharedLeases) {
+      await this.instances.takeOverReaping();
+      this.reaperEpoch = this.deps.leadership.epoch;
+    }
     await this.refreshTargets();
     const every = (ms: number, work: () => Promise<unknown>) => {
       if (ms <= 0) return;
@@ -131,6 +143,7 @@ export class LivenessService {
     every(this.timing.flushMs, () => this.flush());
     every(this.timing.targetRefreshMs, () => this.refreshTargets());
     every(this.timing.healthPollMs, () => this.health.refresh());
+    if (this.deps.sharedLeases) every(this.timing.directoryPollMs, () => this.instances.pollDirectory());
     every(3_600_000, () => this.health.prune());
   }
 
@@ -143,12 +156,18 @@ export class LivenessService {
     await this.flush().catch(() => {});
     this.health.stop();
     await this.deps.leadership.stop();
+    await this.deps.redisLeases?.close();
     this.started = false;
   }
 
   /** One reaper pass, on the leader (any process with SQLite). */
   async reap(): Promise<void> {
     if (!this.leading && this.deps.sharedLeases) return;
+    const epoch = this.deps.leadership.epoch;
+    if (this.reaperEpoch !== epoch) {
+      await this.instances.takeOverReaping();
+      this.reaperEpoch = epoch;
+    }
     await this.instances.sweep();
   }
 

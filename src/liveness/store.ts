@@ -198,6 +198,37 @@ export class LivenessStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Records a state change decided elsewhere (Redis leases), only if it is newer than the one the row holds: two
+   * replicas' writes may arrive out of order, and the row must end in the order the lease store decided.
+   */
+  async recordTransition(id: string, to: InstanceState, at: string, leaseExpiresAt?: string): Promise<boolean> {
+    const result = await this.q
+      .updateTable('instances')
+      .set(
+        leaseExpiresAt === undefined
+          ? { state: to, state_changed_at: at }
+          : { state: to, state_changed_at: at, lease_expires_at: leaseExpiresAt },
+      )
+      .where('id', '=', id)
+      .where('state_changed_at', '<', at)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Changes whenever an instance is added, removed or changes state: replicas poll it to refresh their view. */
+  async instanceFingerprint(): Promise<string> {
+    const row = await this.q
+      .selectFrom('instances')
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('n'),
+        eb.fn.max('state_changed_at').as('changed'),
+        eb.fn.max('registered_at').as('registered'),
+      ])
+      .executeTakeFirst();
+    return `${row?.n ?? 0}|${row?.changed ?? ''}|${row?.registered ?? ''}`;
+  }
+
   async renewLease(id: string, leaseExpiresAt: string): Promise<void> {
     await this.q.updateTable('instances').set({ lease_expires_at: leaseExpiresAt }).where('id', '=', id).execute();
   }

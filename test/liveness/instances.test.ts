@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { ManualTime } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/observability/logger.js';
 import { createWharf } from '../../src/wharf.js';
 import { adminHeaders, createTestApp, serverJson } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, sqliteDatabase } from '../support/databases.js';
+import type { TestDatabase } from '../support/databases.js';
 
 const TTL = 30;
 const DEREGISTER_AFTER = 300;
@@ -17,11 +19,35 @@ const env = {
   WHARF_PROBES: 'false',
 };
 
-describeEachDatabase('instance registration and leases', (database) => {
+const redisUrl = (): string => inject('redisUrl');
+
+/** Where leases live: in process memory, or in Redis (WHARF_REDIS_URL), with a key prefix of the test's own. */
+interface LeaseBackend {
+  env: Record<string, string>;
+  redisKeyPrefix?: string;
+}
+const inMemory: LeaseBackend = { env: {} };
+const inRedis = (): LeaseBackend => ({
+  env: { WHARF_REDIS_URL: redisUrl() },
+  redisKeyPrefix: `wharf-test:${randomUUID()}:`,
+});
+
+describeEachDatabase('instance registration and leases', (database) => leaseSuite(database, () => inMemory));
+describe.skipIf(!redisUrl())(
+  `instance registration and leases [sqlite, leases in Redis]${redisUrl() ? '' : ' (skipped: redis-server not installed)'}`,
+  () => leaseSuite(sqliteDatabase, inRedis),
+);
+
+function leaseSuite(database: TestDatabase, backend: () => LeaseBackend) {
   let t: TestApp;
   const time = new ManualTime();
   beforeAll(async () => {
-    t = await createTestApp({ database, env, overrides: { time, livenessTiming: noTimers } });
+    const leases = backend();
+    t = await createTestApp({
+      database,
+      env: { ...env, ...leases.env },
+      overrides: { time, livenessTiming: noTimers, redisKeyPrefix: leases.redisKeyPrefix },
+    });
     for (const name of ['com.example/leases', 'com.example/other', 'com.example/mass']) {
       const res = await t.app.inject({
         method: 'POST',
@@ -211,12 +237,18 @@ describeEachDatabase('instance registration and leases', (database) => {
     expect(remaining.instances).toHaveLength(8);
     expect((await t.app.inject({ url: '/metrics' })).body).toMatch(/wharf_liveness_self_preservation 0/);
   });
-});
+}
 
 describe('leases after a restart', () => {
-  it('gives every lease one TTL of grace, then expires it', async () => {
-    const time = new ManualTime();
-    const first = await createTestApp({ env, overrides: { time, livenessTiming: noTimers } });
+  it.each([
+    ['in memory', () => inMemory],
+    ['in Redis', inRedis],
+  ] as const)('gives every lease one TTL of grace, then expires it (%s)', async (label, backend) => {
+    if (label === 'in Redis' && !redisUrl()) return console.warn('skipped: redis-server not installed');
+    const leases = backend();
+    const overrides = { time: new ManualTime(), livenessTiming: noTimers, redisKeyPrefix: leases.redisKeyPrefix };
+    const { time } = overrides;
+    const first = await createTestApp({ env: { ...env, ...leases.env }, overrides });
     await first.app.inject({
       method: 'POST',
       url: '/v0/publish',
@@ -236,7 +268,7 @@ describe('leases after a restart', () => {
 
     // Down for longer than the TTL: the lease deadline has passed, but the instance's heartbeats went nowhere.
     time.advance(TTL * 1000 * 3);
-    const wharf = await createWharf(first.wharf.config, createLogger('silent'), { time, livenessTiming: noTimers });
+    const wharf = await createWharf(first.wharf.config, createLogger('silent'), overrides);
     const app = await buildApp(wharf);
     try {
       await wharf.liveness.reap();
