@@ -18,6 +18,7 @@ import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { syncCommand } from './commands/sync.js';
+import { contextsCommand } from './commands/contexts.js';
 
 export const program = new Command('wharf')
   .description('Wharf: a self-hosted control plane for Model Context Protocol servers')
@@ -37,6 +38,7 @@ export const program = new Command('wharf')
   .addCommand(doctorCommand())
   .addCommand(syncCommand())
   .addCommand(registerCommand())
+  .addCommand(contextsCommand())
   .exitOverride();
 
 // Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.

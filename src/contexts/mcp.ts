@@ -1,19 +1,38 @@
-import { ResourceTemplate } from '@modelcontextprotocol/server';
-import type { CallToolResult, McpServer, ServerContext } from '@modelcontextprotocol/server';
+/**
+ * The context store as MCP tools on Wharf's `/mcp` endpoint: `context_create`, `context_get`, `context_update`,
+ * `context_delete`, `context_list` and the `context://{id}` resource template. They call the same ContextService as
+ * the REST API with the caller of the MCP request, so the same namespace roles, owner rule, limits and checks apply;
+ * writes are audited like their REST twins.
+ */
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
+import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Principal } from '../auth/authenticator.js';
-import { WharfError } from '../platform/errors.js';
+import { defineTool } from '../mcp/provider.js';
+import type { McpCallContext, McpProvider } from '../mcp/provider.js';
+import { WharfError, unauthorized } from '../platform/errors.js';
+import { auditedToolWrite } from './audit.js';
+import type { ContextWriteAction } from './audit.js';
+import type { ContextRecord } from './model.js';
 import { encodeCursor } from './service.js';
 import type { ContextService } from './service.js';
 import { contextJson } from './wire.js';
 
-export interface ContextToolsOptions {
-  service: ContextService;
-  /** The authenticated caller of this MCP request, or undefined when it has none. */
-  principalOf(ctx: ServerContext): Principal | undefined;
+export interface ContextMcpOptions {
+  /** Where writes are recorded (the same trail as the REST API's). */
+  audit: AuditTrail;
 }
 
-const object = z.record(z.string(), z.unknown());
+/** What the tools tell an agent that called without credentials. */
+export const MCP_AUTHENTICATION_REQUIRED =
+  'Authentication required: the context tools need a bearer token with context_reader or context_writer ' +
+  'permission on the namespace (connect to /mcp with Authorization: Bearer <API key, Wharf JWT or admin token>)';
+
+const objectOf = (what: string) =>
+  z.record(z.string(), z.unknown(), {
+    error: `${what} must be a JSON object such as {"step": 1} (not an array, string, number or null)`,
+  });
 const contextShape = z.object({
   context_id: z.string(),
   namespace: z.string(),
@@ -21,210 +40,264 @@ const contextShape = z.object({
   created_at: z.string(),
   last_updated: z.string(),
   expires_at: z.string().nullable(),
-  payload: z.object({ data: object, metadata: object }),
+  payload: z.object({ data: z.record(z.string(), z.unknown()), metadata: z.record(z.string(), z.unknown()) }),
 });
-const ttl = z
-  .number()
-  .int()
-  .min(0)
+const contextId = z.string({ error: 'context_id must be a string' }).describe('The context id');
+const namespace = z
+  .string({ error: 'namespace must be a string such as "team-a/agents"' })
   .optional()
-  .describe('Seconds to live; 0 = never expires; default from WHARF_CONTEXT_DEFAULT_TTL_SECONDS (3600)');
-const contextId = z.string().describe('The context id');
+  .describe('Namespace (default "default")');
 const expectedVersion = z
-  .number()
-  .int()
-  .min(1)
+  .number({ error: 'expected_version must be the version number you read, e.g. 3' })
+  .int({ error: 'expected_version must be a whole number, the version you read' })
+  .min(1, { error: 'expected_version starts at 1' })
   .optional()
   .describe('Only write if the context is still at this version (optimistic concurrency, like HTTP If-Match)');
 
-/** The principal the host attached to the request's auth info (`extra.principal`), for hosts that use it. */
-export function principalFromAuthInfo(ctx: ServerContext): Principal | undefined {
-  const principal = ctx.http?.authInfo?.extra?.principal;
-  return principal && typeof principal === 'object' ? (principal as Principal) : undefined;
-}
+export function contextMcpProvider(service: ContextService, options: ContextMcpOptions): McpProvider {
+  const { defaultTtlSeconds, maxTtlSeconds } = service.settings;
+  const ttlMessage = `ttl_seconds must be a whole number of seconds from 0 (never expires) to ${maxTtlSeconds}`;
+  const ttl = z
+    .number({ error: ttlMessage })
+    .int({ error: ttlMessage })
+    .min(0, { error: ttlMessage })
+    .max(maxTtlSeconds, { error: ttlMessage })
+    .optional()
+    .describe(
+      `Seconds to live from this write; 0 = never expires; default ${defaultTtlSeconds} (WHARF_CONTEXT_DEFAULT_TTL_SECONDS)`,
+    );
 
-/**
- * Registers the context tools (`context_create`, `context_get`, `context_update`, `context_delete`,
- * `context_list`) and the `context://{id}` resource template on an MCP server. They call the same
- * ContextService as the REST API, so the same namespace roles and owner rule apply.
- */
-export function registerContextTools(server: McpServer, options: ContextToolsOptions): void {
-  const { service } = options;
-  const caller = (ctx: ServerContext): Principal => {
-    const principal = options.principalOf(ctx);
-    if (!principal) {
-      throw new WharfError('unauthorized', 'Authentication required: connect with Authorization: Bearer <token>');
-    }
-    return principal;
-  };
+  const write = (
+    action: ContextWriteAction,
+    tool: string,
+    context: McpCallContext,
+    contextId: string | undefined,
+    run: (principal: Principal) => Promise<ContextRecord>,
+  ) =>
+    auditedToolWrite(
+      options.audit,
+      { action, tool, principal: context.principal, clientAddress: context.clientAddress, contextId },
+      () => run(callerOf(context)),
+    );
 
-  server.registerTool(
-    'context_create',
-    {
-      title: 'Create a context',
-      description:
-        'Stores a JSON context (data + metadata) with a time-to-live in a namespace and returns it with its id and version.',
-      inputSchema: z.object({
-        data: object.describe('The context document (a JSON object)'),
-        metadata: object.optional().describe('Metadata (a JSON object), e.g. {"owner": "...", "kind": "chat"}'),
-        namespace: z.string().optional().describe('Namespace (default "default")'),
-        context_id: z.string().optional().describe('Choose the id instead of getting a generated one'),
-        ttl_seconds: ttl,
-      }),
-      outputSchema: contextShape,
-    },
-    async (args, ctx) =>
-      run(async () =>
+  const create = defineTool({
+    name: 'context_create',
+    title: 'Create a context',
+    description:
+      'Stores a JSON context (data + metadata) with a time-to-live in a namespace and returns it with its id and ' +
+      'version. Needs context_writer on the namespace.',
+    input: z.object({
+      data: objectOf('data').describe('The context document (a JSON object)'),
+      metadata: objectOf('metadata')
+        .optional()
+        .describe('Metadata (a JSON object), e.g. {"owner": "...", "kind": "chat"}'),
+      namespace,
+      context_id: z
+        .string({ error: 'context_id must be a string' })
+        .optional()
+        .describe('Choose the id (letters, digits, . _ : ~ -) instead of getting a generated one'),
+      ttl_seconds: ttl,
+    }),
+    output: contextShape,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    handler: (args, context) =>
+      result(async () =>
         contextJson(
-          await service.create(caller(ctx), {
-            id: args.context_id,
-            namespace: args.namespace,
-            data: args.data,
-            metadata: args.metadata,
-            ttlSeconds: args.ttl_seconds,
-          }),
+          await write('context.create', 'context_create', context, args.context_id, (principal) =>
+            service.create(principal, {
+              id: args.context_id,
+              namespace: args.namespace,
+              data: args.data,
+              metadata: args.metadata,
+              ttlSeconds: args.ttl_seconds,
+            }),
+          ),
         ),
       ),
-  );
+  });
 
-  server.registerTool(
-    'context_get',
-    {
-      title: 'Read a context',
-      description: 'Returns a context by id; fails when it does not exist or has expired.',
-      inputSchema: z.object({ context_id: contextId }),
-      outputSchema: contextShape,
-      annotations: { readOnlyHint: true },
-    },
-    async (args, ctx) => run(async () => contextJson(await service.get(caller(ctx), args.context_id))),
-  );
+  const get = defineTool({
+    name: 'context_get',
+    title: 'Read a context',
+    description:
+      'Returns a context by id with its version; fails when it does not exist or has expired. Needs ' +
+      'context_reader on its namespace.',
+    input: z.object({ context_id: contextId }),
+    output: contextShape,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    handler: (args, context) => result(async () => contextJson(await service.get(callerOf(context), args.context_id))),
+  });
 
-  server.registerTool(
-    'context_update',
-    {
-      title: 'Update a context',
-      description:
-        "Replaces a context's data (and metadata), or with merge=true applies them as a JSON Merge Patch (RFC 7396: null removes a key). Every update restarts the TTL.",
-      inputSchema: z.object({
-        context_id: contextId,
-        data: object.optional().describe('New data, or with merge=true the changes to merge into it'),
-        metadata: object.optional().describe('New metadata, or with merge=true the changes to merge into it'),
-        merge: z.boolean().optional().describe('Merge instead of replace (default false)'),
-        ttl_seconds: ttl,
-        expected_version: expectedVersion,
-      }),
-      outputSchema: contextShape,
-    },
-    async (args, ctx) =>
-      run(async () => {
-        const principal = caller(ctx);
-        const ifMatch = args.expected_version === undefined ? undefined : `"${args.expected_version}"`;
+  const update = defineTool({
+    name: 'context_update',
+    title: 'Update a context',
+    description:
+      "Replaces a context's data (and metadata), or with merge=true applies them as a JSON Merge Patch (RFC 7396: " +
+      'null removes a key). Every update restarts the TTL. Pass expected_version (the version you read) to fail ' +
+      'instead of overwriting someone else’s change. Needs context_writer.',
+    input: z.object({
+      context_id: contextId,
+      data: objectOf('data').optional().describe('New data, or with merge=true the changes to merge into it'),
+      metadata: objectOf('metadata')
+        .optional()
+        .describe('New metadata, or with merge=true the changes to merge into it'),
+      merge: z.boolean({ error: 'merge must be true or false' }).optional().describe('Merge instead of replace'),
+      ttl_seconds: ttl,
+      expected_version: expectedVersion,
+    }),
+    output: contextShape,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    handler: (args, context) =>
+      result(async () => {
+        const ifMatch = ifMatchOf(args.expected_version);
         if (args.merge) {
           const patch: Record<string, unknown> = {};
           if (args.data !== undefined) patch.data = args.data;
           if (args.metadata !== undefined) patch.metadata = args.metadata;
           return contextJson(
-            await service.patch(principal, args.context_id, { patch, ttlSeconds: args.ttl_seconds, ifMatch }),
+            await write('context.patch', 'context_update', context, args.context_id, (principal) =>
+              service.patch(principal, args.context_id, { patch, ttlSeconds: args.ttl_seconds, ifMatch }),
+            ),
           );
         }
         return contextJson(
-          await service.replace(principal, args.context_id, {
-            data: args.data,
-            metadata: args.metadata,
-            ttlSeconds: args.ttl_seconds,
-            ifMatch,
-          }),
+          await write('context.replace', 'context_update', context, args.context_id, (principal) =>
+            service.replace(principal, args.context_id, {
+              data: args.data,
+              metadata: args.metadata,
+              ttlSeconds: args.ttl_seconds,
+              ifMatch,
+            }),
+          ),
         );
       }),
-  );
+  });
 
-  server.registerTool(
-    'context_delete',
-    {
-      title: 'Delete a context',
-      description: 'Deletes a context by id.',
-      inputSchema: z.object({ context_id: contextId, expected_version: expectedVersion }),
-      outputSchema: z.object({ deleted: z.boolean(), context_id: z.string() }),
-      annotations: { destructiveHint: true },
-    },
-    async (args, ctx) =>
-      run(async () => {
-        const ifMatch = args.expected_version === undefined ? undefined : `"${args.expected_version}"`;
-        await service.delete(caller(ctx), args.context_id, { ifMatch });
+  const remove = defineTool({
+    name: 'context_delete',
+    title: 'Delete a context',
+    description: 'Deletes a context by id (optionally only at expected_version). Needs context_writer.',
+    input: z.object({ context_id: contextId, expected_version: expectedVersion }),
+    output: z.object({ deleted: z.boolean(), context_id: z.string() }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    handler: (args, context) =>
+      result(async () => {
+        await write('context.delete', 'context_delete', context, args.context_id, (principal) =>
+          service.delete(principal, args.context_id, { ifMatch: ifMatchOf(args.expected_version) }),
+        );
         return { deleted: true, context_id: args.context_id };
       }),
-  );
+  });
 
-  server.registerTool(
-    'context_list',
-    {
-      title: 'List contexts',
-      description:
-        'Lists the live contexts of a namespace in id order, optionally only those whose metadata has the given string values; pass next_cursor back to get the next page.',
-      inputSchema: z.object({
-        namespace: z.string().optional().describe('Namespace (default "default")'),
-        metadata: z
-          .record(z.string(), z.string())
-          .optional()
-          .describe('Metadata values to match, e.g. {"kind": "chat"}'),
-        cursor: z.string().optional().describe('next_cursor from the previous page'),
-        limit: z.number().int().min(1).max(500).optional().describe('Page size (default 50)'),
-      }),
-      outputSchema: z.object({ contexts: z.array(contextShape), next_cursor: z.string().optional() }),
-      annotations: { readOnlyHint: true },
-    },
-    async (args, ctx) =>
-      run(async () => {
-        const page = await service.list(caller(ctx), {
+  const list = defineTool({
+    name: 'context_list',
+    title: 'List contexts',
+    description:
+      'Lists the live contexts of a namespace in id order, optionally only those whose metadata has the given ' +
+      'string values; pass next_cursor back as cursor for the next page. Needs context_reader.',
+    input: z.object({
+      namespace,
+      metadata: z
+        .record(z.string(), z.string(), { error: 'metadata must map keys to string values, e.g. {"kind": "chat"}' })
+        .optional()
+        .describe('Metadata values to match, e.g. {"kind": "chat"}'),
+      cursor: z.string({ error: 'cursor must be the next_cursor string of the previous page' }).optional(),
+      limit: z
+        .number({ error: 'limit must be a whole number from 1 to 500' })
+        .int({ error: 'limit must be a whole number from 1 to 500' })
+        .min(1, { error: 'limit must be a whole number from 1 to 500' })
+        .max(500, { error: 'limit must be a whole number from 1 to 500' })
+        .optional()
+        .describe('Page size (default 50)'),
+    }),
+    output: z.object({ contexts: z.array(contextShape), next_cursor: z.string().optional() }),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    handler: (args, context) =>
+      result(async () => {
+        const page = await service.list(callerOf(context), {
           namespace: args.namespace,
-          metadata: args.metadata,
+          ...(args.metadata !== undefined && { metadata: args.metadata }),
           cursor: args.cursor,
           limit: args.limit,
         });
-        const namespace = page.contexts[0]?.namespace ?? args.namespace ?? 'default';
+        const listed = page.contexts[0]?.namespace ?? args.namespace ?? 'default';
         return {
           contexts: page.contexts.map(contextJson),
-          ...(page.nextAfter !== undefined ? { next_cursor: encodeCursor(namespace, page.nextAfter) } : {}),
+          ...(page.nextAfter !== undefined && { next_cursor: encodeCursor(listed, page.nextAfter) }),
         };
       }),
-  );
+  });
 
-  server.registerResource(
-    'context',
-    new ResourceTemplate('context://{id}', { list: undefined }),
-    {
-      title: 'Context',
-      description: 'A context document by id, as JSON (the same resource as GET /api/v1/contexts/{id})',
-      mimeType: 'application/json',
-    },
-    async (uri, variables, ctx) => {
-      const id = Array.isArray(variables.id) ? variables.id[0] : variables.id;
-      const context = await service.get(caller(ctx), decodeURIComponent(String(id ?? '')));
-      return {
-        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(contextJson(context)) }],
-      };
-    },
-  );
+  return {
+    id: 'contexts',
+    tools: [create, get, update, remove, list],
+    resourceTemplates: [
+      {
+        name: 'context',
+        title: 'Context',
+        uriTemplate: 'context://{id}',
+        description: 'A context document by id, as JSON (the same resource as GET /api/v1/contexts/{id})',
+        mimeType: 'application/json',
+        read: (uri, variables, context) => readContext(service, uri, variables.id, context),
+      },
+    ],
+  };
 }
 
-/** Runs a tool body: its result as structured content plus a text copy, or an isError result a model can read. */
-async function run<T extends object>(body: () => Promise<T>): Promise<CallToolResult> {
+async function readContext(
+  service: ContextService,
+  uri: URL,
+  raw: string | string[] | undefined,
+  context: McpCallContext,
+): Promise<ReadResourceResult> {
+  const encoded = Array.isArray(raw) ? raw[0] : raw;
+  let id: string | undefined;
   try {
-    const result = await body();
+    id = encoded === undefined || encoded === '' ? undefined : decodeURIComponent(encoded);
+  } catch {
+    id = undefined;
+  }
+  if (id === undefined) throw new ResourceNotFoundError(uri.href, `Not a context URI: ${uri.href} (context://<id>)`);
+  try {
+    const found = await service.get(callerOf(context), id);
     return {
-      content: [{ type: 'text', text: JSON.stringify(result) }],
-      structuredContent: result as Record<string, unknown>,
+      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(contextJson(found)) }],
     };
   } catch (error) {
-    if (error instanceof WharfError) {
-      const details = error.errors?.map((e) => e.message).join('; ');
-      return {
-        isError: true,
-        content: [
-          { type: 'text', text: `${error.status} ${error.code}: ${error.detail}${details ? ` (${details})` : ''}` },
-        ],
-      };
-    }
+    if (!(error instanceof WharfError)) throw error;
+    if (error.code === 'not_found') throw new ResourceNotFoundError(uri.href, error.detail);
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, errorText(error), { uri: uri.href, status: error.status });
+  }
+}
+
+function callerOf(context: McpCallContext): Principal {
+  if (!context.principal) throw unauthorized(MCP_AUTHENTICATION_REQUIRED);
+  return context.principal;
+}
+
+function ifMatchOf(version: number | undefined): string | undefined {
+  return version === undefined ? undefined : `"${version}"`;
+}
+
+/**
+ * Runs a tool body: its result as structured content plus a text copy, or an `isError` result whose text starts
+ * with the REST status and code (`412 precondition_failed: …`), so an agent can tell a conflict from a refusal.
+ */
+async function result<T extends object>(body: () => Promise<T>): Promise<CallToolResult> {
+  try {
+    const value = await body();
+    return {
+      content: [{ type: 'text', text: JSON.stringify(value) }],
+      structuredContent: value as Record<string, unknown>,
+    };
+  } catch (error) {
+    if (error instanceof WharfError) return { isError: true, content: [{ type: 'text', text: errorText(error) }] };
     throw error;
   }
+}
+
+function errorText(error: WharfError): string {
+  // The service often repeats its causes in the detail already; list only what it does not say.
+  const extra = (error.errors ?? []).map((e) => e.message).filter((message) => !error.detail.includes(message));
+  return `${error.status} ${error.code}: ${error.detail}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}`;
 }

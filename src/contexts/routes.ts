@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { AuditRoute } from '../audit/http.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { principalOf } from '../auth/http.js';
 import { WharfError, badRequest, unauthorized } from '../platform/errors.js';
+import { contextTarget, writtenDetail } from './audit.js';
+import type { ContextWriteAction } from './audit.js';
 import { isPlainObject } from './model-json.js';
 import type { ContextRecord } from './model.js';
 import { encodeCursor, etagOf } from './service.js';
@@ -39,6 +42,23 @@ const tags = ['contexts'];
 const MERGE_PATCH = /^application\/(merge-patch\+)?json\s*(;.*)?$/i;
 const HEARTBEAT_MS = 15_000;
 
+/**
+ * Context writes in the audit trail. The target is known from the path (or a chosen id) even when the write is
+ * refused; the handler adds where the context stands after a successful write. The document is never recorded.
+ */
+const writeAudit = (action: ContextWriteAction): AuditRoute => ({
+  action,
+  describe: (request) => {
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    const chosen = (request.body as { context_id?: unknown } | undefined)?.context_id;
+    const named = typeof id === 'string' ? id : typeof chosen === 'string' ? chosen.slice(0, 128) : undefined;
+    return { target: named === undefined ? undefined : contextTarget(named) };
+  },
+});
+const noteWrite = (request: FastifyRequest, context: ContextRecord, deleted = false) => {
+  request.auditNote = { target: contextTarget(context.id), detail: writtenDetail(context, deleted) };
+};
+
 /** `/api/v1/contexts`: thin HTTP over the ContextService. */
 export async function contextRoutes(app: FastifyInstance, options: ContextRoutesOptions): Promise<void> {
   const { service } = options;
@@ -57,7 +77,11 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
 
   app.post<{ Querystring: Query; Body: unknown }>(
     '/contexts',
-    { schema: { operationId: 'create-context', tags, querystring: writeQuery, security: bearer }, preHandler: auth },
+    {
+      schema: { operationId: 'create-context', tags, querystring: writeQuery, security: bearer },
+      preHandler: auth,
+      config: { audit: writeAudit('context.create') },
+    },
     async (request, reply) => {
       const body = bodyObject(request.body, ['context_id', 'namespace', 'data', 'metadata']);
       const namespace = pick(body.namespace, request.query.namespace, 'namespace');
@@ -68,6 +92,7 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
         metadata: body.metadata,
         ttlSeconds: request.query.ttl_seconds,
       });
+      noteWrite(request, context);
       reply.header('location', `${request.url.split('?')[0]}/${encodeURIComponent(context.id)}`);
       return send(reply, context, 201);
     },
@@ -123,6 +148,7 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
     {
       schema: { operationId: 'replace-context', tags, params: idParams, querystring: writeQuery, security: bearer },
       preHandler: auth,
+      config: { audit: writeAudit('context.replace') },
     },
     async (request, reply) => {
       const body = bodyObject(request.body, ['data', 'metadata']);
@@ -132,6 +158,7 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
         ttlSeconds: request.query.ttl_seconds,
         ifMatch: header(request, 'if-match'),
       });
+      noteWrite(request, context);
       return send(reply, context);
     },
   );
@@ -141,6 +168,7 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
     {
       schema: { operationId: 'patch-context', tags, params: idParams, querystring: writeQuery, security: bearer },
       preHandler: auth,
+      config: { audit: writeAudit('context.patch') },
     },
     async (request, reply) => {
       const type = request.headers['content-type'];
@@ -155,15 +183,23 @@ export async function contextRoutes(app: FastifyInstance, options: ContextRoutes
         ttlSeconds: request.query.ttl_seconds,
         ifMatch: header(request, 'if-match'),
       });
+      noteWrite(request, context);
       return send(reply, context);
     },
   );
 
   app.delete<{ Params: IdParams }>(
     '/contexts/:id',
-    { schema: { operationId: 'delete-context', tags, params: idParams, security: bearer }, preHandler: auth },
+    {
+      schema: { operationId: 'delete-context', tags, params: idParams, security: bearer },
+      preHandler: auth,
+      config: { audit: writeAudit('context.delete') },
+    },
     async (request, reply) => {
-      await service.delete(principalOf(request), request.params.id, { ifMatch: header(request, 'if-match') });
+      const deleted = await service.delete(principalOf(request), request.params.id, {
+        ifMatch: header(request, 'if-match'),
+      });
+      noteWrite(request, deleted, true);
       return reply.code(204).send();
     },
   );

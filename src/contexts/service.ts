@@ -172,7 +172,8 @@ export class ContextService {
     });
   }
 
-  async delete(principal: Principal, id: string, precondition: Precondition = {}): Promise<void> {
+  /** Deletes a live context; answers it as it was just before the delete. */
+  async delete(principal: Principal, id: string, precondition: Precondition = {}): Promise<ContextRecord> {
     return this.counted('delete', async () => {
       const condition = parseIfMatch(precondition.ifMatch);
       const current = await this.load(principal, id, 'context_writer');
@@ -185,6 +186,7 @@ export class ContextService {
         if (condition === undefined) return this.delete(principal, id, precondition);
         throw preconditionFailed(id, outcome.current?.version);
       }
+      return current;
     });
   }
 

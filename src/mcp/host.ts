@@ -300,6 +300,7 @@ export class McpHost {
       era,
       signal: ctx.mcpReq.signal,
       virtualServer,
+      clientAddress: address,
     });
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;

@@ -24,6 +24,8 @@ export interface McpCallContext {
   signal: AbortSignal;
   /** The virtual server (`/mcp/{name}`) the request came through; undefined at `/mcp`. */
   virtualServer?: string | undefined;
+  /** The client's IP address when the HTTP edge knew it (for audit records). */
+  clientAddress?: string | undefined;
 }
 
 export interface McpTool<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publish, startMcpServer } from './support.js';
+import { CONTEXT_TOOLS, publish, startMcpServer } from './support.js';
 import type { McpTestServer } from './support.js';
 
 /**
@@ -87,7 +87,7 @@ describe('MCP Inspector CLI', () => {
 
     expect(list.code, list.stderr).toBe(0);
     const tools = (JSON.parse(list.stdout) as { result: { tools: { name: string }[] } }).result.tools;
-    expect(tools.map((tool) => tool.name)).toEqual(['search_servers', 'get_server', 'list_versions']);
+    expect(tools.map((tool) => tool.name)).toEqual(['search_servers', 'get_server', 'list_versions', ...CONTEXT_TOOLS]);
 
     expect(call.code, call.stderr).toBe(0);
     const found = JSON.parse(call.stdout) as {

@@ -29,7 +29,8 @@ describeEachDatabase('registry MCP tools', (database) => {
     });
 
     it('lists the registry tools with input and output schemas', async () => {
-      const { tools } = await client.listTools();
+      // The context store's tools follow the registry's (test/contexts/mcp.test.ts covers them).
+      const tools = (await client.listTools()).tools.filter((tool) => !tool.name.startsWith('context_'));
       expect(tools.map((tool) => tool.name)).toEqual(['search_servers', 'get_server', 'list_versions']);
       for (const tool of tools) {
         expect(tool.inputSchema.type).toBe('object');
@@ -130,6 +131,7 @@ describeEachDatabase('registry MCP tools', (database) => {
       expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual([
         'registry://servers/{name}',
         'registry://servers/{name}/versions/{version}',
+        'context://{id}',
       ]);
       const latest = await client.readResource({ uri: 'registry://servers/io.github.acme%2Fweather-0' });
       const content = latest.contents[0] as { text: string; mimeType: string };

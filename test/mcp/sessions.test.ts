@@ -48,7 +48,8 @@ describe('2025-11-25 sessions', () => {
     const response = await post(b.url, listTools, { 'mcp-session-id': session });
     expect(response.status).toBe(200);
     const [message] = await messagesOf(response);
-    expect((message?.result as { tools: unknown[] }).tools).toHaveLength(3);
+    // The registry's three tools and the context store's five.
+    expect((message?.result as { tools: unknown[] }).tools).toHaveLength(8);
   });
 
   it('answers a forged or unknown session id with 404 -32001', async () => {

@@ -39,6 +39,9 @@ export async function connect(url: string, era: Era, headers: Record<string, str
   return client;
 }
 
+/** The context store's tools, which /mcp serves after the registry's (src/contexts/mcp.ts). */
+export const CONTEXT_TOOLS = ['context_create', 'context_get', 'context_update', 'context_delete', 'context_list'];
+
 export const MODERN = '2026-07-28';
 export const LEGACY = '2025-11-25';
 export const ACCEPT = 'application/json, text/event-stream';

@@ -30,15 +30,16 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the real `wharf` CLI (from source, through tsx) to completion. */
+/** Runs the real `wharf` CLI (from source, through tsx) to completion; `input`, when given, is its stdin. */
 export function runWharf(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
   cwd = root,
+  input?: string,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnWharf(args, env, cwd);
+    const child = spawnWharf(args, env, cwd, input);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -54,13 +55,15 @@ export function runWharf(
   });
 }
 
-export function spawnWharf(args: string[], env: Record<string, string> = {}, cwd = root): ChildProcess {
+export function spawnWharf(args: string[], env: Record<string, string> = {}, cwd = root, input?: string): ChildProcess {
   // tsx is resolved from the project, so the CLI also runs with another working directory (wharf init).
-  return spawn(process.execPath, [...command, ...args], {
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd,
     env: { ...process.env, WHARF_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(input);
+  return child;
 }
 
 export interface RunningServer {

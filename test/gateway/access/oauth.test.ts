@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendJson } from '../../auth/login/fakes/http-server.js';
 import { FakeOidcIssuer } from '../../auth/login/fakes/oidc-issuer.js';
+import { CONTEXT_TOOLS } from '../../mcp/support.js';
 import { ADMIN_TOKEN } from '../../support/app.js';
 import { bearer, connectModern, initialize, startGateway } from './support.js';
 import type { GatewayTestServer } from './support.js';
@@ -117,18 +118,16 @@ describe('gateway access: OAuth 2.1 resource server', () => {
     const ops = await connectModern(t.url, bearer(await token({ sub: 'bob', groups: ['ops'] })));
     const nobody = await connectModern(t.url, bearer(await token({ sub: 'eve', groups: ['guests'] })));
     clients.push(ops, nobody);
-    expect((await ops.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
-      'get_server',
-      'list_versions',
-      'search_servers',
-    ]);
+    expect((await ops.listTools()).tools.map((tool) => tool.name).sort()).toEqual(
+      ['get_server', 'list_versions', 'search_servers', ...CONTEXT_TOOLS].sort(),
+    );
     expect((await nobody.listTools()).tools).toEqual([]);
   });
 
   it('still accepts Wharf credentials (admin token) through the Authenticator', async () => {
     const admin = await connectModern(t.url, bearer(ADMIN_TOKEN));
     clients.push(admin);
-    expect((await admin.listTools()).tools).toHaveLength(3);
+    expect((await admin.listTools()).tools).toHaveLength(3 + CONTEXT_TOOLS.length);
   });
 
   it('validates Origin: own origin and configured origins pass, others get 403', async () => {
@@ -204,7 +203,7 @@ describe('gateway access: an OAuth authorization server with RFC 8414 metadata o
       bearer(await issuer.sign({ sub: 'svc' }, { audience: 'urn:wharf:gateway' })),
     );
     try {
-      expect((await client.listTools()).tools).toHaveLength(3);
+      expect((await client.listTools()).tools).toHaveLength(3 + CONTEXT_TOOLS.length);
     } finally {
       await client.close();
     }
