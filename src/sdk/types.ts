@@ -219,7 +219,8 @@ export interface ContextListQuery {
 
 export interface ContextPage {
   contexts: Context[];
-  metadata?: { nextCursor?: string; count?: number };
+  /** `next_cursor`: pass it back as `cursor` for the next page (absent on the last one). */
+  metadata?: { next_cursor?: string; count?: number };
   [extra: string]: unknown;
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { Context, ContextPayload } from '../../sdk/index.js';
+import type { Context, ContextPage, ContextPayload } from '../../sdk/index.js';
 import { out, paint, printJson, table } from '../output.js';
 import { CliError, EXIT, cliCommand, connect, run, withJson, withRegistryFlags } from '../remote.js';
 import type { RegistryFlags } from '../remote.js';
@@ -349,10 +349,7 @@ function indent(text: string): string {
     .join('\n');
 }
 
-/** The API names it `next_cursor`; older SDK typings say `nextCursor`. */
-function nextCursor(metadata: unknown): string | undefined {
-  if (typeof metadata !== 'object' || metadata === null) return undefined;
-  const { next_cursor: snake, nextCursor: camel } = metadata as { next_cursor?: unknown; nextCursor?: unknown };
-  const cursor = snake ?? camel;
-  return typeof cursor === 'string' && cursor !== '' ? cursor : undefined;
+function nextCursor(metadata: ContextPage['metadata']): string | undefined {
+  const cursor = metadata?.next_cursor;
+  return cursor === undefined || cursor === '' ? undefined : cursor;
 }
