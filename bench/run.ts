@@ -15,6 +15,7 @@ import { passed, renderMarkdown, renderReport, type ScenarioReport } from './lib
 import { FULL_SIZES, QUICK_SIZES, type Scenario, type ScenarioContext } from './lib/scenario.js';
 import { WHARF_CLI, assertBuilt } from './lib/wharf.js';
 import { gatewayScenario } from './scenarios/gateway.js';
+import { gatewayPeers } from './scenarios/gateway-peers.js';
 import { mcpRegistry } from './scenarios/mcp-registry.js';
 import { contexts } from './scenarios/contexts.js';
 import { heartbeats } from './scenarios/heartbeats.js';
@@ -38,6 +39,7 @@ const SCENARIOS: readonly Scenario[] = [
   heartbeats,
   livenessProbes,
   gatewayScenario,
+  gatewayPeers,
 ];
 
 function usage(): string {

@@ -28,7 +28,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function startChild(role: 'upstream' | 'gateway', args: string[], pin: boolean): Promise<Child> {
+export async function startChild(role: 'upstream' | 'gateway', args: string[], pin: boolean): Promise<Child> {
   const base = ['--import', 'tsx', CHILD, role, ...args];
   const { command, args: argv } = pin
     ? pinned('server', process.execPath, base)
@@ -82,9 +82,9 @@ export const gatewayScenario: Scenario = {
         if (reply.status !== 200 || !text.includes('"ping"'))
           throw new Error(`${base} ${tool}: ${reply.status} ${text}`);
       }
-      const spec = (base: string, params: ToolCallParams): LoadSpec => ({
+      const spec = (base: string, params: ToolCallParams, connections = CONNECTIONS): LoadSpec => ({
         url: `${base}/mcp`,
-        connections: CONNECTIONS,
+        connections,
         durationSec: sizes.durationSec,
         method: 'POST',
         generator: { module: GENERATOR, exportName: 'toolCallRequests', params },
@@ -96,9 +96,19 @@ export const gatewayScenario: Scenario = {
         ],
         { rounds: sizes.rounds, warmupSec: sizes.warmupSec, log: ctx.log },
       );
+      // The hop's own latency, unloaded: at c=50 both sides queue, and the queue, not the hop, sets the p50.
+      const single = await runInterleaved(
+        [
+          { label: 'gateway', spec: spec(through, { path: '/mcp', tool: 'echo__echo' }, 1), serverPid: gateway.pid },
+          { label: 'direct', spec: spec(direct, { path: '/mcp', tool: 'echo' }, 1), serverPid: upstream.pid },
+        ],
+        { rounds: sizes.rounds, warmupSec: sizes.warmupSec, log: ctx.log },
+      );
+      const g1 = medianRound(single.get('gateway') ?? []);
+      const d1 = medianRound(single.get('direct') ?? []);
       const g = medianRound(runs.get('gateway') ?? []);
       const d = medianRound(runs.get('direct') ?? []);
-      const failures = totalFailures([...(runs.get('gateway') ?? []), ...(runs.get('direct') ?? [])]);
+      const failures = totalFailures([...runs.values(), ...single.values()].flat());
       const ratio = d.rps > 0 ? g.rps / d.rps : Number.NaN;
       ctx.log(
         `gateway/direct throughput ratio: ${(ratio * 100).toFixed(1)} %; added p50 ${(g.latency.p50 - d.latency.p50).toFixed(2)} ms`,
@@ -119,8 +129,19 @@ export const gatewayScenario: Scenario = {
           baseline: { label: 'direct to upstream', value: d.latency.p50 },
         },
         {
-          figure: 'added latency p50',
+          figure: `added latency p50, c=${CONNECTIONS} (queueing)`,
           value: g.latency.p50 - d.latency.p50,
+          unit: 'ms',
+        },
+        {
+          figure: 'latency p50, c=1',
+          value: g1.latency.p50,
+          unit: 'ms',
+          baseline: { label: 'direct to upstream, c=1', value: d1.latency.p50 },
+        },
+        {
+          figure: 'added latency p50, c=1 (the hop)',
+          value: g1.latency.p50 - d1.latency.p50,
           unit: 'ms',
           target: { on: 'value', op: '<=', threshold: 1 },
         },
