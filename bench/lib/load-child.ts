@@ -13,6 +13,8 @@ export interface LoadSpec {
   url: string;
   connections: number;
   durationSec: number;
+  /** When set, run exactly this many requests instead of for `durationSec` (soak runs). */
+  amount?: number;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
@@ -63,7 +65,7 @@ async function run(spec: LoadSpec): Promise<LoadSummary> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
-    duration: spec.durationSec,
+    ...(spec.amount === undefined ? { duration: spec.durationSec } : { amount: spec.amount }),
     pipelining: 1,
     timeout: spec.timeoutSec ?? 10,
     method: spec.method ?? 'GET',

@@ -27,7 +27,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadSummary> {
   const { command, args } = pinned('load', process.execPath, ['--import', 'tsx', CHILD]);
   const child = track(spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   // Hard bound: the run's duration plus generous start-up and drain time.
-  const deadlineMs = (spec.durationSec + 60) * 1000;
+  const deadlineMs = (spec.amount === undefined ? spec.durationSec + 60 : 900) * 1000;
   try {
     return await new Promise<LoadSummary>((resolve, reject) => {
       const timer = setTimeout(() => {

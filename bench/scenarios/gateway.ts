@@ -13,11 +13,14 @@ import { cpuPlan, pinned } from '../lib/cpu.js';
 import type { ChildMessage } from '../lib/gateway-children.js';
 import { toolCallBody, toolCallHeaders, type ToolCallParams } from '../lib/gateway-requests.js';
 import { request } from '../lib/http.js';
-import { medianRound, runInterleaved, saturationNote, totalFailures, type LoadSpec } from '../lib/load.js';
+import { medianRound, runInterleaved, runLoad, saturationNote, totalFailures, type LoadSpec } from '../lib/load.js';
 import { optionalNote, type Row } from '../lib/report.js';
+import { readMemory } from '../lib/rss.js';
 import { environmentInfo, type Scenario } from '../lib/scenario.js';
 
 const CONNECTIONS = 50;
+/** The issue's bar: memory stable over 100 000 calls. */
+const SOAK_CALLS = 100_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, '..', 'lib', 'gateway-children.ts');
 const GENERATOR = path.join(HERE, '..', 'lib', 'gateway-requests.ts');
@@ -106,6 +109,18 @@ export const gatewayScenario: Scenario = {
       );
       const g1 = medianRound(single.get('gateway') ?? []);
       const d1 = medianRound(single.get('direct') ?? []);
+      // Memory over a long run: resident size half-way through SOAK_CALLS calls (heap grown to its working size)
+      // and at the end; a leak shows as growth over the second half.
+      const soakCalls = ctx.quick ? 10_000 : SOAK_CALLS;
+      const soakSpec = { ...spec(through, { path: '/mcp', tool: 'echo__echo' }), amount: soakCalls / 2 };
+      const firstHalf = await runLoad(soakSpec);
+      const before = readMemory(gateway.pid);
+      const secondHalf = await runLoad(soakSpec);
+      const after = readMemory(gateway.pid);
+      ctx.log(
+        `soak: ${firstHalf.total + secondHalf.total} calls; gateway RSS ${before?.rssMb.toFixed(1)} MiB half-way, ` +
+          `${after?.rssMb.toFixed(1)} MiB at the end`,
+      );
       const g = medianRound(runs.get('gateway') ?? []);
       const d = medianRound(runs.get('direct') ?? []);
       const failures = totalFailures([...runs.values(), ...single.values()].flat());
@@ -152,8 +167,21 @@ export const gatewayScenario: Scenario = {
           baseline: { label: 'direct to upstream', value: d.latency.p99 },
         },
         {
+          figure: `gateway RSS after ${soakCalls.toLocaleString('en-US')} soak calls`,
+          value: after?.rssMb ?? Number.NaN,
+          unit: 'MiB',
+          baseline: { label: 'half-way', value: before?.rssMb ?? Number.NaN },
+          target: { on: 'ratio', op: '<=', threshold: 1.1 },
+        },
+        {
           figure: 'non-2xx responses + errors',
-          value: failures.non2xx + failures.errors,
+          value:
+            failures.non2xx +
+            failures.errors +
+            firstHalf.non2xx +
+            firstHalf.errors +
+            secondHalf.non2xx +
+            secondHalf.errors,
           unit: '',
           target: { on: 'value', op: '<=', threshold: 0 },
         },
