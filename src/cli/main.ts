@@ -18,6 +18,9 @@ import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { syncCommand } from './commands/sync.js';
+import { keysCommand } from './commands/keys.js';
+import { auditCommand } from './commands/audit.js';
+import { gatewayCommand } from './commands/gateway.js';
 
 export const program = new Command('wharf')
   .description('Wharf: a self-hosted control plane for Model Context Protocol servers')
@@ -37,6 +40,9 @@ export const program = new Command('wharf')
   .addCommand(doctorCommand())
   .addCommand(syncCommand())
   .addCommand(registerCommand())
+  .addCommand(keysCommand())
+  .addCommand(auditCommand())
+  .addCommand(gatewayCommand())
   .exitOverride();
 
 // Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.
