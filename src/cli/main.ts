@@ -43,6 +43,8 @@ export const program = new Command('wharf')
   .addCommand(keysCommand())
   .addCommand(auditCommand())
   .addCommand(gatewayCommand())
+  // Program options only before the subcommand: otherwise `--version` of show/list/gateway prints Wharf's version.
+  .enablePositionalOptions()
   .exitOverride();
 
 // Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.
