@@ -62,9 +62,22 @@ With \`--json\`, stdout carries exactly one JSON document and nothing else (prog
 | \`show\` | one \`ServerResponse\`, or an array of them with \`--versions\` |
 | \`init\` | the \`server.json\` written |
 | \`doctor\` | \`{ok, checks[{name, status: ok\\|warn\\|fail\\|skip, detail}]}\` |
+| \`keys create\` | the new key with its secret, shown only this once: \`{id, name, description, permissions[{action, resource}], created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at, key}\` |
+| \`keys list\` | an array of keys as above, without \`key\` |
+| \`keys show\`, \`keys revoke\` | one key, without \`key\` |
+| \`audit\` | \`{events[{id, occurred_at, action, outcome, actor{method, subject, key_id}, target, source_ip, detail}], metadata{count, nextCursor?}}\`; pass \`nextCursor\` as \`--cursor\` to continue |
+| \`gateway upstreams list\` | an array of \`{alias, server, version, remote, transport, url, variables, headers, createdAt, updatedAt, status{state, breaker, lastError, toolCount, connectedAt}}\` |
+| \`gateway upstreams show\`, \`attach\`, \`update\` | one upstream as above |
+| \`gateway virtual list\` | an array of \`{name, description, tools[], path, createdAt, updatedAt}\` |
+| \`gateway virtual show\`, \`create\`, \`update\` | one virtual server as above |
 
 Human output uses colour only when stdout is a terminal and \`NO_COLOR\` is not set; spinners appear only on a
 terminal's stderr.
+
+Values given to \`wharf gateway upstreams attach|update\` with \`--header\`/\`--variable\` (or read from the environment
+with \`--header-env\`/\`--variable-env\`, which keeps them out of shell history and \`ps\`) are never printed back, in
+tables, \`--json\` or error messages: they show as \`********\`. Header values are never printed at all. The secret of
+a new API key is printed once by \`wharf keys create\` and cannot be read again.
 
 ## Commands
 `;

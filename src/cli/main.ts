@@ -19,6 +19,9 @@ import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { syncCommand } from './commands/sync.js';
 import { contextsCommand } from './commands/contexts.js';
+import { keysCommand } from './commands/keys.js';
+import { auditCommand } from './commands/audit.js';
+import { gatewayCommand } from './commands/gateway.js';
 
 export const program = new Command('wharf')
   .description('Wharf: a self-hosted control plane for Model Context Protocol servers')
@@ -39,6 +42,11 @@ export const program = new Command('wharf')
   .addCommand(syncCommand())
   .addCommand(registerCommand())
   .addCommand(contextsCommand())
+  .addCommand(keysCommand())
+  .addCommand(auditCommand())
+  .addCommand(gatewayCommand())
+  // Program options only before the subcommand: otherwise `--version` of show/list/gateway prints Wharf's version.
+  .enablePositionalOptions()
   .exitOverride();
 
 // Imported (by scripts/docs-cli.ts and the help test) rather than run: build the program, parse nothing.

@@ -5,7 +5,7 @@ import type { ResolvedRetry, RetryOptions } from './retry.js';
 import type {
   ApiKey,
   AttachUpstreamRequest,
-  AuditEntry,
+  AuditEvent,
   AuditPage,
   AuditQuery,
   Context,
@@ -14,6 +14,7 @@ import type {
   ContextPayload,
   ContextResult,
   CreateKeyRequest,
+  CreateVirtualServerRequest,
   CreatedApiKey,
   DomainProof,
   HealthResponse,
@@ -27,9 +28,12 @@ import type {
   StatusChange,
   StatusUpdateResponse,
   TokenResponse,
+  UpdateUpstreamRequest,
+  UpdateVirtualServerRequest,
   Upstream,
   ValidationResult,
   VersionResponse,
+  VirtualServer,
 } from './types.js';
 
 export const DEFAULT_REGISTRY_URL = 'http://127.0.0.1:8080';
@@ -301,30 +305,40 @@ export class WharfClient {
     return this.json({ method: 'POST', path: this.registryPath(`/auth/${method}`), body, idempotent: false }, options);
   }
 
-  // ---------------------------------------------------------------- API keys (issue 3)
+  // ---------------------------------------------------------------- API keys (global administrators)
 
+  /** `POST /api/v1/keys`. The answer is the only time the secret `key` is shown. Never retried. */
   createKey(request: CreateKeyRequest, options?: CallOptions): Promise<CreatedApiKey> {
     return this.json({ method: 'POST', path: '/api/v1/keys', body: request, idempotent: false }, options);
   }
 
-  async listKeys(options?: CallOptions): Promise<ApiKey[]> {
-    const body = await this.json<ApiKey[] | { keys: ApiKey[] }>(
-      { method: 'GET', path: '/api/v1/keys', idempotent: true },
+  /** Active keys, or every key with `includeRevoked`. */
+  async listKeys(query: { includeRevoked?: boolean } = {}, options?: CallOptions): Promise<ApiKey[]> {
+    const body = await this.json<{ keys: ApiKey[] }>(
+      {
+        method: 'GET',
+        path: '/api/v1/keys',
+        query: { include_revoked: query.includeRevoked },
+        idempotent: true,
+      },
       options,
     );
-    return Array.isArray(body) ? body : body.keys;
+    return body.keys;
   }
 
+  /** One key by id (administrators, or the key itself). */
   getKey(id: string, options?: CallOptions): Promise<ApiKey> {
     return this.json({ method: 'GET', path: `/api/v1/keys/${enc(id)}`, idempotent: true }, options);
   }
 
-  async revokeKey(id: string, options?: CallOptions): Promise<void> {
-    await this.request({ method: 'DELETE', path: `/api/v1/keys/${enc(id)}`, idempotent: true }, options);
+  /** `DELETE /api/v1/keys/{id}`: the revoked key; a second revocation is a 409. Never retried. */
+  revokeKey(id: string, options?: CallOptions): Promise<ApiKey> {
+    return this.json({ method: 'DELETE', path: `/api/v1/keys/${enc(id)}`, idempotent: false }, options);
   }
 
-  // ---------------------------------------------------------------- audit (issue 3)
+  // ---------------------------------------------------------------- audit log (global administrators)
 
+  /** One page of `GET /api/v1/audit`, newest first. */
   auditPage(query: AuditQuery = {}, options?: CallOptions): Promise<AuditPage> {
     const { extra, ...known } = query;
     return this.json(
@@ -333,14 +347,16 @@ export class WharfClient {
     );
   }
 
-  /** Every audit entry matching the query, across pages. */
-  async *audit(query: AuditQuery = {}, options?: CallOptions): AsyncGenerator<AuditEntry> {
+  /** Every audit event matching the query, newest first, across pages (`limit` is the page size). */
+  async *audit(query: AuditQuery = {}, options?: CallOptions): AsyncGenerator<AuditEvent> {
     let cursor = query.cursor;
+    const seen = new Set<string>();
     for (;;) {
       const page = await this.auditPage({ ...query, cursor }, options);
-      yield* page.entries;
+      yield* page.events;
       const next = page.metadata?.nextCursor;
-      if (!next || page.entries.length === 0 || next === cursor) return;
+      if (!next || page.events.length === 0 || seen.has(next)) return;
+      seen.add(next);
       cursor = next;
     }
   }
@@ -487,29 +503,81 @@ export class WharfClient {
     );
   }
 
-  // ---------------------------------------------------------------- gateway upstreams (issue 5)
+  // ---------------------------------------------------------------- gateway (global administrators)
 
+  /** Every attached upstream with its connection status; secret values come back as `********`. */
   async listUpstreams(options?: CallOptions): Promise<Upstream[]> {
-    const body = await this.json<Upstream[] | { upstreams: Upstream[] }>(
+    const body = await this.json<{ upstreams: Upstream[] }>(
       { method: 'GET', path: '/api/v1/gateway/upstreams', idempotent: true },
       options,
     );
-    return Array.isArray(body) ? body : body.upstreams;
+    return body.upstreams;
   }
 
+  getUpstream(alias: string, options?: CallOptions): Promise<Upstream> {
+    return this.json({ method: 'GET', path: `/api/v1/gateway/upstreams/${enc(alias)}`, idempotent: true }, options);
+  }
+
+  /** Attaches a registry server's remote as an upstream (409 when the alias is taken). Never retried. */
   attachUpstream(request: AttachUpstreamRequest, options?: CallOptions): Promise<Upstream> {
     return this.json({ method: 'POST', path: '/api/v1/gateway/upstreams', body: request, idempotent: false }, options);
   }
 
-  updateUpstream(id: string, changes: Partial<AttachUpstreamRequest>, options?: CallOptions): Promise<Upstream> {
+  /** Changes version, remote or values; values not sent are kept, secrets included. */
+  updateUpstream(alias: string, changes: UpdateUpstreamRequest, options?: CallOptions): Promise<Upstream> {
     return this.json(
-      { method: 'PATCH', path: `/api/v1/gateway/upstreams/${enc(id)}`, body: changes, idempotent: false },
+      { method: 'PATCH', path: `/api/v1/gateway/upstreams/${enc(alias)}`, body: changes, idempotent: false },
       options,
     );
   }
 
-  async detachUpstream(id: string, options?: CallOptions): Promise<void> {
-    await this.request({ method: 'DELETE', path: `/api/v1/gateway/upstreams/${enc(id)}`, idempotent: true }, options);
+  async detachUpstream(alias: string, options?: CallOptions): Promise<void> {
+    await this.request(
+      { method: 'DELETE', path: `/api/v1/gateway/upstreams/${enc(alias)}`, idempotent: false },
+      options,
+    );
+  }
+
+  async listVirtualServers(options?: CallOptions): Promise<VirtualServer[]> {
+    const body = await this.json<{ virtualServers: VirtualServer[] }>(
+      { method: 'GET', path: '/api/v1/gateway/virtual-servers', idempotent: true },
+      options,
+    );
+    return body.virtualServers;
+  }
+
+  getVirtualServer(name: string, options?: CallOptions): Promise<VirtualServer> {
+    return this.json(
+      { method: 'GET', path: `/api/v1/gateway/virtual-servers/${enc(name)}`, idempotent: true },
+      options,
+    );
+  }
+
+  /** A named subset of the federated tools, served at `/mcp/{name}` (409 when the name is taken). Never retried. */
+  createVirtualServer(request: CreateVirtualServerRequest, options?: CallOptions): Promise<VirtualServer> {
+    return this.json(
+      { method: 'POST', path: '/api/v1/gateway/virtual-servers', body: request, idempotent: false },
+      options,
+    );
+  }
+
+  /** `tools`, when given, replaces the whole selection. */
+  updateVirtualServer(
+    name: string,
+    changes: UpdateVirtualServerRequest,
+    options?: CallOptions,
+  ): Promise<VirtualServer> {
+    return this.json(
+      { method: 'PATCH', path: `/api/v1/gateway/virtual-servers/${enc(name)}`, body: changes, idempotent: false },
+      options,
+    );
+  }
+
+  async deleteVirtualServer(name: string, options?: CallOptions): Promise<void> {
+    await this.request(
+      { method: 'DELETE', path: `/api/v1/gateway/virtual-servers/${enc(name)}`, idempotent: false },
+      options,
+    );
   }
 
   // ---------------------------------------------------------------- transport

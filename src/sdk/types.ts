@@ -117,52 +117,83 @@ export interface VersionResponse {
 
 // --- Wharf's own API (/api/v1). Shapes follow the issues that introduce them; see docs/sdk.md. ---
 
+/** Body of `POST /api/v1/keys`. */
 export interface CreateKeyRequest {
-  name?: string;
+  /** 1–100 characters; the key's subject in tokens and the audit log. */
+  name: string;
+  description?: string;
+  /**
+   * What the key may do (at most 32). Actions: `publish`, `edit`, `admin`, `context_reader`, `context_writer`;
+   * resources: `*`, `prefix*` or an exact name. An empty list makes a read-only key for a private registry.
+   */
   permissions: Permission[];
-  /** ISO timestamp; omitted means no expiry. */
+  /** RFC 3339, in the future; omitted means the key lives until revoked. */
   expires_at?: string;
-  [extra: string]: unknown;
 }
 
+/** An API key as `/api/v1/keys` shows it: never the secret, only its id (which the key carries in clear). */
 export interface ApiKey {
   id: string;
-  name?: string;
+  name: string;
+  description: string | null;
   permissions: Permission[];
-  created_at?: string;
-  expires_at?: string | null;
-  last_used_at?: string | null;
-  revoked_at?: string | null;
-  [extra: string]: unknown;
+  created_at: string;
+  /** `<auth method>:<subject>` of whoever created it. */
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_used_at: string | null;
 }
 
-/** The create answer: the only time the secret `key` (`wharf_…`) is shown. */
+/** The create answer: the only time the secret `key` (`wharf_<id>_<secret>`) is shown. */
 export interface CreatedApiKey extends ApiKey {
   key: string;
 }
 
+export type AuditOutcome = 'success' | 'denied' | 'failure';
+
+/** Filters of `GET /api/v1/audit`; every one is optional and they combine with AND. */
 export interface AuditQuery {
+  /** Subject or API key id, exact. */
   actor?: string;
-  server?: string;
-  since?: string;
-  until?: string;
+  /** e.g. `server.publish`, `key.create`, `auth.login`. */
   action?: string;
+  /** Exact target: `name@version`, a server name, `key:<id>`, a login method. */
+  target?: string;
+  /** A server name: its own events and those of every one of its versions. */
+  server?: string;
+  outcome?: AuditOutcome;
+  /** RFC 3339, inclusive. */
+  since?: string;
+  /** RFC 3339, exclusive. */
+  until?: string;
+  /** Page size, 1..500 (server default 100). */
   limit?: number;
+  /** `metadata.nextCursor` of the previous page. */
   cursor?: string;
   extra?: Record<string, string | number | boolean | undefined>;
 }
 
-export interface AuditEntry {
-  id?: string;
-  at?: string;
-  action?: string;
-  [field: string]: unknown;
+export interface AuditEvent {
+  id: string;
+  occurred_at: string;
+  action: string;
+  outcome: AuditOutcome;
+  /** `null` when the caller never authenticated. */
+  actor: { method: string; subject: string; key_id: string | null } | null;
+  target: string | null;
+  source_ip: string | null;
+  detail: Record<string, unknown> | null;
 }
 
+/** @deprecated the earlier name of {@link AuditEvent}. */
+export type AuditEntry = AuditEvent;
+
+/** One page of the audit log, newest first; `nextCursor` is absent on the last page. */
 export interface AuditPage {
-  entries: AuditEntry[];
-  metadata?: { nextCursor?: string; count?: number };
-  [extra: string]: unknown;
+  events: AuditEvent[];
+  metadata: { count: number; nextCursor?: string };
 }
 
 export interface RegisterInstanceRequest {
@@ -224,18 +255,67 @@ export interface ContextPage {
   [extra: string]: unknown;
 }
 
+/** Body of `POST /api/v1/gateway/upstreams`: a registry server (with a remote) to federate behind `/mcp`. */
 export interface AttachUpstreamRequest {
   server: string;
+  /** Default: the latest version. */
   version?: string;
+  /** Index into the server's `remotes`, or the remote's URL (template). Default: the first remote. */
   remote?: number | string;
+  /** Values of the remote's URL variables. Secret ones are sealed at rest and masked in every answer. */
   variables?: Record<string, string>;
+  /** Header values; undeclared headers are treated as secret (sealed, masked). */
   headers?: Record<string, string>;
+  /** 1–32 of a-z, 0-9 and "-"; prefixes the upstream's tools (`alias__tool`). Default: from the server name. */
   alias?: string;
 }
 
+/** Body of `PATCH /api/v1/gateway/upstreams/{alias}`: values not sent are kept, secrets included. */
+export type UpdateUpstreamRequest = Pick<AttachUpstreamRequest, 'version' | 'remote' | 'variables' | 'headers'>;
+
+/** The live connection state of an upstream, as the federation sees it. */
+export interface UpstreamStatus {
+  state: 'connecting' | 'ready' | 'unavailable';
+  breaker: string;
+  lastError: string | null;
+  toolCount: number;
+  connectedAt: string | null;
+}
+
+/** An upstream as the admin API shows it: secret values replaced by `********`. */
 export interface Upstream {
-  id: string;
+  alias: string;
   server: string;
-  alias?: string;
-  [field: string]: unknown;
+  version: string;
+  remote: number;
+  transport: 'streamable-http' | 'sse';
+  url: string;
+  variables: Record<string, string>;
+  headers: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  status: UpstreamStatus;
+}
+
+/** Body of `POST /api/v1/gateway/virtual-servers`. */
+export interface CreateVirtualServerRequest {
+  /** 1–32 of a-z, 0-9 and "-"; served at `/mcp/{name}`. */
+  name: string;
+  description?: string;
+  /** Downstream tool names (`alias__tool`) or `alias__*` for every tool of an upstream. */
+  tools: string[];
+}
+
+/** Body of `PATCH /api/v1/gateway/virtual-servers/{name}`: `tools`, when given, replaces the whole list. */
+export type UpdateVirtualServerRequest = Partial<Omit<CreateVirtualServerRequest, 'name'>>;
+
+/** A virtual server: a named subset of the federated tools. */
+export interface VirtualServer {
+  name: string;
+  description: string;
+  tools: string[];
+  /** Where MCP clients connect: `/mcp/{name}`. */
+  path: string;
+  createdAt: string;
+  updatedAt: string;
 }

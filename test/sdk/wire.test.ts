@@ -13,8 +13,8 @@ interface Recorded {
 }
 
 /**
- * The endpoints whose server side lands with other issues (3, 5, 6, 9): a loopback server records what the SDK sends,
- * so the request shapes written from the issue texts are pinned down until the real endpoints exist.
+ * Request shapes pinned with a recording loopback server: the login bodies, instances and contexts. API keys, the
+ * audit log and the gateway run against a real Wharf in operations.test.ts.
  */
 describe('the SDK’s requests for endpoints that land with other issues', () => {
   let server: http.Server;
@@ -66,38 +66,6 @@ describe('the SDK’s requests for endpoints that land with other issues', () =>
     expect(last()).toMatchObject({ url: '/v0.1/auth/none', body: undefined });
   });
 
-  it('manages API keys and reads the audit log page by page', async () => {
-    reply = { status: 201, body: { id: 'k1', key: 'wharf_x', permissions: [] } };
-    const created = await client.createKey({
-      name: 'ci',
-      permissions: [{ action: 'publish', resource: 'com.acme/*' }],
-    });
-    expect(created.key).toBe('wharf_x');
-    expect(last()).toMatchObject({ method: 'POST', url: '/api/v1/keys', authorization: 'Bearer admin' });
-    reply = { status: 200, body: { keys: [{ id: 'k1', permissions: [] }] } };
-    expect(await client.listKeys()).toEqual([{ id: 'k1', permissions: [] }]);
-    reply = { status: 204, body: undefined };
-    await client.revokeKey('k/1');
-    expect(last()).toMatchObject({ method: 'DELETE', url: '/api/v1/keys/k%2F1' });
-
-    const pages = [
-      { entries: [{ id: 'a' }, { id: 'b' }], metadata: { nextCursor: 'c1' } },
-      { entries: [{ id: 'c' }], metadata: {} },
-    ];
-    const seen: string[] = [];
-    reply = { status: 200, body: pages[0] };
-    for await (const entry of client.audit({ actor: 'alice', limit: 2 })) {
-      seen.push(String(entry.id));
-      // The iterator asks for the next page only after the first one is consumed: switch the canned answer.
-      if (seen.length === 2) reply = { status: 200, body: pages[1] };
-    }
-    expect(seen).toEqual(['a', 'b', 'c']);
-    expect(recorded.slice(-2).map((r) => r.url)).toEqual([
-      '/api/v1/audit?actor=alice&limit=2',
-      '/api/v1/audit?actor=alice&limit=2&cursor=c1',
-    ]);
-  });
-
   it('registers an instance and heartbeats with the instance token', async () => {
     reply = { status: 201, body: { id: 'i1', token: 'inst', ttlSeconds: 30, heartbeatIntervalSeconds: 10 } };
     const instance = await client.registerInstance({ server: 'com.acme/w', url: 'https://w.acme.com/mcp' });
@@ -141,19 +109,5 @@ describe('the SDK’s requests for endpoints that land with other issues', () =>
     reply = { status: 204, body: undefined };
     await client.deleteContext('c1', { ifMatch: '"2"' });
     expect(last()).toMatchObject({ method: 'DELETE', ifMatch: '"2"' });
-  });
-
-  it('attaches, updates and detaches gateway upstreams', async () => {
-    reply = { status: 201, body: { id: 'u1', server: 'com.acme/w' } };
-    await client.attachUpstream({ server: 'com.acme/w', alias: 'w', variables: { region: 'eu' } });
-    expect(last()).toMatchObject({ method: 'POST', url: '/api/v1/gateway/upstreams', body: { alias: 'w' } });
-    reply = { status: 200, body: { id: 'u1', server: 'com.acme/w' } };
-    await client.updateUpstream('u1', { alias: 'weather' });
-    expect(last()).toMatchObject({ method: 'PATCH', url: '/api/v1/gateway/upstreams/u1' });
-    reply = { status: 200, body: { upstreams: [{ id: 'u1', server: 'com.acme/w' }] } };
-    expect(await client.listUpstreams()).toHaveLength(1);
-    reply = { status: 204, body: undefined };
-    await client.detachUpstream('u1');
-    expect(last()).toMatchObject({ method: 'DELETE', url: '/api/v1/gateway/upstreams/u1' });
   });
 });
