@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { Database, Queryable } from '../../platform/storage/database.js';
 import type { ListFilter } from '../model.js';
-import { MIN_TYPO_WORD_LENGTH, foldName, queryWords, searchDocument, typoVariants } from './text.js';
+import { MIN_TYPO_WORD_LENGTH, facetPairs, foldName, queryWords, searchDocument, typoVariants } from './text.js';
 
 /** Above every character, so `term >= w AND term < w || TOP` is "starts with w" as an index range. */
 const TOP = '\u{10FFFF}';
@@ -55,6 +55,13 @@ export interface FacetCounts {
 
 type Sql = RawBuilder<unknown>;
 
+/** The range of folded names under a `namespace` filter value. */
+function namespaceRange(namespace: string): [string, string] {
+  const ns = namespace.toLowerCase();
+  // `acme` covers `acme/…` and `acme.…` ('.' and '/' are adjacent, '0' follows '/'); `acme.` is a plain prefix.
+  return /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+}
+
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -73,42 +80,75 @@ export class SearchIndexStore {
     private readonly denseWindow = DENSE_WINDOW,
   ) {}
 
-  /** Rewrites the index rows of `name` from its latest version (or removes them when no version is left). */
+  /**
+   * Brings the index rows of `name` in line with its latest version (or removes them when no version is left).
+   * Only what changed is written: a new version or a status change with the same text touches the document row
+   * alone, which keeps publishes cheap. A server without a document row has no term or facet rows either.
+   */
   async refresh(name: string): Promise<void> {
+    // PostgreSQL's text form keeps the microseconds that a JavaScript Date would round away, so the copy compares
+    // with `updated_since` exactly like the servers row.
+    const updatedAt = () =>
+      (this.database.dialect === 'postgres' ? sql<string>`updated_at::text` : sql<string>`updated_at`).as('updated_at');
     const latest = await this.q
       .selectFrom('servers')
-      .select(['version', 'value'])
+      .select(['version', 'value', 'status', updatedAt()])
       .where('server_name', '=', name)
       .where(this.database.dialect === 'sqlite' ? sql<SqlBool>`is_latest = 1` : sql<SqlBool>`is_latest`)
       .executeTakeFirst();
-    await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
-    await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
-    await this.q.deleteFrom('search_documents').where('server_name', '=', name).execute();
-    if (!latest) return;
-    const doc = searchDocument(name, latest.version, latest.value);
-    await this.q
-      .insertInto('search_documents')
-      .values({
-        server_name: name,
-        version: doc.version,
-        name_lc: doc.nameLc,
-        slug_lc: doc.slugLc,
-        slug_key: doc.slugKey,
-      })
-      .execute();
-    const terms = [...doc.terms].map(([term, field]) => ({ term, server_name: name, field }));
-    // Chunks keep every statement under SQLite's bound-parameter limit whatever the document holds.
-    for (let i = 0; i < terms.length; i += 300) {
-      await this.q
-        .insertInto('search_terms')
-        .values(terms.slice(i, i + 300))
-        .execute();
+    const known = await this.q
+      .selectFrom('search_documents')
+      .select(['version', 'name_lc', 'slug_lc', 'slug_key', 'status', updatedAt(), 'namespace', 'facet_key', 'words'])
+      .where('server_name', '=', name)
+      .executeTakeFirst();
+    if (!latest) {
+      if (known) {
+        await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
+        await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
+        await this.q.deleteFrom('search_documents').where('server_name', '=', name).execute();
+      }
+      return;
     }
-    if (doc.facets.length > 0) {
+    const doc = searchDocument(name, latest.version, latest.value);
+    const row = {
+      version: doc.version,
+      name_lc: doc.nameLc,
+      slug_lc: doc.slugLc,
+      slug_key: doc.slugKey,
+      status: latest.status,
+      updated_at: latest.updated_at,
+      namespace: doc.namespace,
+      facet_key: doc.facetKey,
+      words: doc.words,
+    };
+    if (!known) {
       await this.q
-        .insertInto('search_facets')
-        .values(doc.facets.map((f) => ({ ...f, server_name: name })))
+        .insertInto('search_documents')
+        .values({ server_name: name, ...row })
         .execute();
+    } else if ((Object.keys(row) as (keyof typeof row)[]).some((column) => row[column] !== known[column])) {
+      await this.q.updateTable('search_documents').set(row).where('server_name', '=', name).execute();
+    }
+    // `words` lists every term with its field, so equal words mean equal term rows.
+    if (known?.words !== doc.words) {
+      if (known) await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
+      const terms = [...doc.terms].map(([term, field]) => ({ term, server_name: name, field }));
+      // Chunks keep every statement under SQLite's bound-parameter limit whatever the document holds.
+      for (let i = 0; i < terms.length; i += 300) {
+        await this.q
+          .insertInto('search_terms')
+          .values(terms.slice(i, i + 300))
+          .execute();
+      }
+    }
+    if (known?.facet_key !== doc.facetKey || known.namespace !== doc.namespace) {
+      if (known) await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
+      if (doc.facets.length > 0) {
+        await this.q
+          .insertInto('search_facets')
+          .values(doc.facets.map((f) => ({ ...f, server_name: name })))
+          .execute();
+      }
     }
   }
 
@@ -310,6 +350,70 @@ export class SearchIndexStore {
 
   /** Counts per facet of everything a list request with this filter would return (all pages). */
   async facets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number): Promise<FacetCounts> {
+    return filter.version === 'latest'
+      ? this.latestFacets(plan, filter, topNamespaces)
+      : this.versionFacets(plan, filter, topNamespaces);
+  }
+
+  /**
+   * Facets of latest versions (what the endpoint counts by default) from search_documents alone, one row per
+   * server holding the latest version's status, updated_at and facet values: two aggregates over the matching
+   * documents, never a read of `servers`. A sparse query's documents come from its candidates (index ranges); a
+   * dense one's (every word matches thousands of servers) from one scan of the documents testing the words in
+   * their `words` string, which costs less than gathering and deduplicating tens of thousands of postings.
+   */
+  private async latestFacets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number) {
+    const where = this.documentPredicates(filter);
+    let ctes: Sql;
+    if (!plan) {
+      ctes = sql`matched AS (SELECT d.* FROM search_documents d WHERE ${where})`;
+    } else if (
+      plan.words.length > 0 &&
+      plan.words.every((w) => w.typos.length === 0 && w.postings >= this.denseThreshold)
+    ) {
+      const words = plan.words.map((w) => sql`d.words LIKE ${`% ${w.word}%`}`);
+      ctes = sql`matched AS (SELECT d.* FROM search_documents d
+        WHERE (${this.nameContains(plan.search)} OR (${sql.join(words, sql` AND `)})) AND ${where})`;
+    } else {
+      ctes = sql`${this.candidateCtes(plan)},
+        matched AS (SELECT d.* FROM best b JOIN search_documents d ON d.server_name = b.server_name WHERE ${where})`;
+    }
+    const shapes = await sql<{ status: string; facet_key: string; n: number | string }>`
+      WITH ${ctes}
+      SELECT status, facet_key, COUNT(*) AS n FROM matched GROUP BY status, facet_key`.execute(this.q);
+    const namespaces = await sql<{ value: string; n: number | string }>`
+      WITH ${ctes}
+      SELECT namespace AS value, COUNT(*) AS n FROM matched WHERE namespace <> ''
+        GROUP BY namespace
+        ORDER BY COUNT(*) DESC, namespace
+        LIMIT ${topNamespaces}`.execute(this.q);
+    const counts = new Map<string, { facet: string; value: string; count: number }>();
+    const add = (facet: string, value: string, n: number) => {
+      const key = `${facet}\u0000${value}`;
+      const entry = counts.get(key);
+      if (entry) entry.count += n;
+      else counts.set(key, { facet, value, count: n });
+    };
+    let total = 0;
+    for (const row of shapes.rows) {
+      const n = Number(row.n);
+      total += n;
+      add('status', row.status, n);
+      for (const [facet, value] of facetPairs(row.facet_key)) add(facet, value, n);
+    }
+    return {
+      total,
+      counts: [...counts.values()],
+      namespaces: namespaces.rows.map((r) => ({ value: r.value, count: Number(r.n) })),
+    };
+  }
+
+  /** Facets of every version, or of one version string: from the servers rows. */
+  private async versionFacets(
+    plan: SearchPlan | undefined,
+    filter: ListFilter,
+    topNamespaces: number,
+  ): Promise<FacetCounts> {
     const matched = plan
       ? sql`${this.candidateCtes(plan)}, matched AS (
           SELECT servers.server_name, servers.status FROM best b
@@ -442,6 +546,42 @@ export class SearchIndexStore {
     return sql`SELECT server_name FROM server_names WHERE server_name ILIKE ${pattern} ESCAPE '\\'`;
   }
 
+  /** `search_documents d` contains `search` case-insensitively in its name (the official substring semantics). */
+  private nameContains(search: string): Sql {
+    const pattern = `%${likeEscape(search)}%`;
+    return this.database.dialect === 'sqlite'
+      ? sql`d.server_name LIKE ${pattern} ESCAPE '\\'`
+      : sql`d.server_name ILIKE ${pattern} ESCAPE '\\'`;
+  }
+
+  /**
+   * The list filters of a `version=latest` request as one SQL condition on `search_documents d`, whose status and
+   * updated_at are the latest version's: the same rows as `rowPredicates` on the servers table.
+   */
+  private documentPredicates(filter: ListFilter): RawBuilder<SqlBool> {
+    const all: Sql[] = [sql`1 = 1`];
+    if (!filter.includeDeleted) all.push(sql`d.status <> 'deleted'`);
+    if (filter.updatedSince !== undefined) all.push(sql`d.updated_at > ${filter.updatedSince}`);
+    if (filter.status !== undefined) all.push(sql`d.status = ${filter.status}`);
+    const facet = (name: string, value: string) =>
+      sql`EXISTS (SELECT 1 FROM search_facets f WHERE f.facet = ${name} AND f.value = ${value} AND f.server_name = d.server_name)`;
+    if (filter.transport !== undefined) all.push(facet('transport', filter.transport));
+    if (filter.registryType !== undefined) all.push(facet('registry_type', filter.registryType.toLowerCase()));
+    if (filter.hasRemote !== undefined) all.push(facet('has_remote', String(filter.hasRemote)));
+    if (filter.hasPackage !== undefined) all.push(facet('has_package', String(filter.hasPackage)));
+    if (filter.namespace !== undefined) {
+      const [from, to] = namespaceRange(filter.namespace);
+      all.push(sql`d.name_lc >= ${from} AND d.name_lc < ${to}`);
+    }
+    if (filter.names !== undefined) {
+      const { names, exclude } = filter.names;
+      if (names.length > 0) {
+        all.push(sql`d.server_name ${sql.raw(exclude ? 'NOT IN' : 'IN')} (${sql.join([...names])})`);
+      } else if (!exclude) all.push(sql`1 = 0`);
+    }
+    return sql<SqlBool>`${sql.join(all, sql` AND `)}`;
+  }
+
   /** The list filters as one SQL condition on `servers` (also used by the unranked list). */
   rowPredicates(filter: ListFilter): RawBuilder<SqlBool> {
     const all: Sql[] = [sql`1 = 1`];
@@ -460,9 +600,7 @@ export class SearchIndexStore {
     if (filter.hasRemote !== undefined) all.push(facet('has_remote', String(filter.hasRemote)));
     if (filter.hasPackage !== undefined) all.push(facet('has_package', String(filter.hasPackage)));
     if (filter.namespace !== undefined) {
-      const ns = filter.namespace.toLowerCase();
-      // `acme` covers `acme/…` and `acme.…` ('.' and '/' are adjacent, '0' follows '/'); `acme.` is a plain prefix.
-      const [from, to] = /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+      const [from, to] = namespaceRange(filter.namespace);
       all.push(
         sql`servers.server_name IN (SELECT server_name FROM search_documents WHERE name_lc >= ${from} AND name_lc < ${to})`,
       );
