@@ -25,7 +25,8 @@ interface Entry {
 
 interface FacetsBody {
   total: number;
-  facets: Record<string, Record<string, number>> & { namespace: { value: string; count: number }[] };
+  /** Value counts per facet, and `namespace`: the top namespaces as [{value, count}]. */
+  facets: Record<string, Record<string, number> | { value: string; count: number }[]>;
 }
 
 const enc = encodeURIComponent;
