@@ -364,29 +364,43 @@ export class SearchIndexStore {
    */
   private async latestFacets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number) {
     const where = this.documentPredicates(filter);
-    let ctes: Sql;
+    const columns = sql`d.status, d.facet_key, d.namespace`;
+    let prelude = sql``;
+    let source: Sql;
     if (!plan) {
-      ctes = sql`matched AS (SELECT d.* FROM search_documents d WHERE ${where})`;
+      source = sql`SELECT ${columns} FROM search_documents d WHERE ${where}`;
     } else if (
       plan.words.length > 0 &&
       plan.words.every((w) => w.typos.length === 0 && w.postings >= this.denseThreshold)
     ) {
       const words = plan.words.map((w) => sql`d.words LIKE ${`% ${w.word}%`}`);
-      ctes = sql`matched AS (SELECT d.* FROM search_documents d
-        WHERE (${this.nameContains(plan.search)} OR (${sql.join(words, sql` AND `)})) AND ${where})`;
+      source = sql`SELECT ${columns} FROM search_documents d
+        WHERE (${this.nameContains(plan.search)} OR (${sql.join(words, sql` AND `)})) AND ${where}`;
     } else {
-      ctes = sql`${this.candidateCtes(plan)},
-        matched AS (SELECT d.* FROM best b JOIN search_documents d ON d.server_name = b.server_name WHERE ${where})`;
+      prelude = sql`${this.candidateCtes(plan)}, `;
+      source = sql`SELECT ${columns} FROM best b JOIN search_documents d ON d.server_name = b.server_name WHERE ${where}`;
     }
-    const shapes = await sql<{ status: string; facet_key: string; n: number | string }>`
-      WITH ${ctes}
-      SELECT status, facet_key, COUNT(*) AS n FROM matched GROUP BY status, facet_key`.execute(this.q);
-    const namespaces = await sql<{ value: string; n: number | string }>`
-      WITH ${ctes}
-      SELECT namespace AS value, COUNT(*) AS n FROM matched WHERE namespace <> ''
-        GROUP BY namespace
-        ORDER BY COUNT(*) DESC, namespace
-        LIMIT ${topNamespaces}`.execute(this.q);
+    const byShape = sql`SELECT status, facet_key, COUNT(*) AS n FROM matched GROUP BY status, facet_key`;
+    const byNamespace = sql`SELECT namespace, COUNT(*) AS n FROM matched WHERE namespace <> ''
+      GROUP BY namespace ORDER BY COUNT(*) DESC, namespace LIMIT ${topNamespaces}`;
+    let shapes: { status: string; facet_key: string; n: number | string }[];
+    let namespaces: { namespace: string; n: number | string }[];
+    if (this.database.dialect === 'postgres') {
+      // One statement, the matching documents computed once: PostgreSQL scans and hashes, no index order to keep.
+      const rows = await sql<{ part: number; status: string; facet_key: string; namespace: string; n: string }>`
+        WITH ${prelude}matched AS MATERIALIZED (${source})
+        SELECT 0 AS part, status, facet_key, '' COLLATE "C" AS namespace, n FROM (${byShape}) s
+        UNION ALL
+        SELECT 1 AS part, '', '', namespace, n FROM (${byNamespace}) t
+        ORDER BY part, n DESC, namespace`.execute(this.q);
+      shapes = rows.rows.filter((r) => Number(r.part) === 0);
+      namespaces = rows.rows.filter((r) => Number(r.part) === 1);
+    } else {
+      // Two statements, each scanning the covering index ordered like its grouping (no sort).
+      const ctes = sql`${prelude}matched AS (${source})`;
+      shapes = (await sql<(typeof shapes)[number]>`WITH ${ctes} ${byShape}`.execute(this.q)).rows;
+      namespaces = (await sql<(typeof namespaces)[number]>`WITH ${ctes} ${byNamespace}`.execute(this.q)).rows;
+    }
     const counts = new Map<string, { facet: string; value: string; count: number }>();
     const add = (facet: string, value: string, n: number) => {
       const key = `${facet}\u0000${value}`;
@@ -395,7 +409,7 @@ export class SearchIndexStore {
       else counts.set(key, { facet, value, count: n });
     };
     let total = 0;
-    for (const row of shapes.rows) {
+    for (const row of shapes) {
       const n = Number(row.n);
       total += n;
       add('status', row.status, n);
@@ -404,7 +418,7 @@ export class SearchIndexStore {
     return {
       total,
       counts: [...counts.values()],
-      namespaces: namespaces.rows.map((r) => ({ value: r.value, count: Number(r.n) })),
+      namespaces: namespaces.map((r) => ({ value: r.namespace, count: Number(r.n) })),
     };
   }
 
