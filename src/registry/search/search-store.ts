@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { Database, Queryable } from '../../platform/storage/database.js';
+import type { WharfSchema } from '../../platform/storage/schema.js';
 import type { ListFilter } from '../model.js';
 import { MIN_TYPO_WORD_LENGTH, facetPairs, foldName, queryWords, searchDocument, typoVariants } from './text.js';
 
@@ -31,6 +32,8 @@ export interface WordPlan {
   postings: number;
 }
 
+/** Names refreshed together: a few statements per batch, each under the databases' bound-parameter limits. */
+const REFRESH_BATCH = 200;
 /** A word matching this many index entries is "dense": counting stops there. */
 const DENSE_POSTINGS = 2000;
 /** How many documents (in name order) the dense fast path looks at before giving up. */
@@ -80,75 +83,125 @@ export class SearchIndexStore {
     private readonly denseWindow = DENSE_WINDOW,
   ) {}
 
+  /** Brings the index rows of `name` in line with its latest version (see refreshMany). */
+  async refresh(name: string): Promise<void> {
+    await this.refreshMany([name]);
+  }
+
   /**
-   * Brings the index rows of `name` in line with its latest version (or removes them when no version is left).
+   * Brings the index rows of each of `names` in line with its latest version (or removes them when no version is
+   * left), with a few statements per batch of names rather than per name (a mirrored page, the rebuild at start).
    * Only what changed is written: a new version or a status change with the same text touches the document row
    * alone, which keeps publishes cheap. A server without a document row has no term or facet rows either.
    */
-  async refresh(name: string): Promise<void> {
+  async refreshMany(names: readonly string[]): Promise<void> {
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += REFRESH_BATCH) await this.refreshBatch(unique.slice(i, i + REFRESH_BATCH));
+  }
+
+  private async refreshBatch(names: string[]): Promise<void> {
+    if (names.length === 0) return;
     // PostgreSQL's text form keeps the microseconds that a JavaScript Date would round away, so the copy compares
     // with `updated_since` exactly like the servers row.
     const updatedAt = () =>
       (this.database.dialect === 'postgres' ? sql<string>`updated_at::text` : sql<string>`updated_at`).as('updated_at');
-    const latest = await this.q
+    const latestRows = await this.q
       .selectFrom('servers')
-      .select(['version', 'value', 'status', updatedAt()])
-      .where('server_name', '=', name)
+      .select(['server_name', 'version', 'value', 'status', updatedAt()])
+      .where('server_name', 'in', names)
       .where(this.database.dialect === 'sqlite' ? sql<SqlBool>`is_latest = 1` : sql<SqlBool>`is_latest`)
-      .executeTakeFirst();
-    const known = await this.q
+      .execute();
+    const knownRows = await this.q
       .selectFrom('search_documents')
-      .select(['version', 'name_lc', 'slug_lc', 'slug_key', 'status', updatedAt(), 'namespace', 'facet_key', 'words'])
-      .where('server_name', '=', name)
-      .executeTakeFirst();
-    if (!latest) {
-      if (known) {
-        await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
-        await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
-        await this.q.deleteFrom('search_documents').where('server_name', '=', name).execute();
+      .select([
+        'server_name',
+        'version',
+        'name_lc',
+        'slug_lc',
+        'slug_key',
+        'status',
+        updatedAt(),
+        'namespace',
+        'facet_key',
+        'words',
+      ])
+      .where('server_name', 'in', names)
+      .execute();
+    const latestOf = new Map(latestRows.map((r) => [r.server_name, r]));
+    const knownOf = new Map(knownRows.map((r) => [r.server_name, r]));
+
+    const gone: string[] = [];
+    const newDocuments: WharfSchema['search_documents'][] = [];
+    const changedDocuments: WharfSchema['search_documents'][] = [];
+    const staleTerms: string[] = [];
+    const terms: WharfSchema['search_terms'][] = [];
+    const staleFacets: string[] = [];
+    const facets: WharfSchema['search_facets'][] = [];
+    for (const name of names) {
+      const latest = latestOf.get(name);
+      const known = knownOf.get(name);
+      if (!latest) {
+        if (known) gone.push(name);
+        continue;
       }
-      return;
+      const doc = searchDocument(name, latest.version, latest.value);
+      const row = {
+        server_name: name,
+        version: doc.version,
+        name_lc: doc.nameLc,
+        slug_lc: doc.slugLc,
+        slug_key: doc.slugKey,
+        status: latest.status,
+        updated_at: latest.updated_at,
+        namespace: doc.namespace,
+        facet_key: doc.facetKey,
+        words: doc.words,
+      };
+      if (!known) newDocuments.push(row);
+      else if ((Object.keys(row) as (keyof typeof row)[]).some((column) => row[column] !== known[column])) {
+        changedDocuments.push(row);
+      }
+      // `words` lists every term with its field, so equal words mean equal term rows.
+      if (known?.words !== doc.words) {
+        if (known) staleTerms.push(name);
+        for (const [term, field] of doc.terms) terms.push({ term, server_name: name, field });
+      }
+      if (known?.facet_key !== doc.facetKey || known.namespace !== doc.namespace) {
+        if (known) staleFacets.push(name);
+        for (const f of doc.facets) facets.push({ ...f, server_name: name });
+      }
     }
-    const doc = searchDocument(name, latest.version, latest.value);
-    const row = {
-      version: doc.version,
-      name_lc: doc.nameLc,
-      slug_lc: doc.slugLc,
-      slug_key: doc.slugKey,
-      status: latest.status,
-      updated_at: latest.updated_at,
-      namespace: doc.namespace,
-      facet_key: doc.facetKey,
-      words: doc.words,
-    };
-    if (!known) {
+
+    if (gone.length > 0) {
+      staleTerms.push(...gone);
+      staleFacets.push(...gone);
+      await this.q.deleteFrom('search_documents').where('server_name', 'in', gone).execute();
+    }
+    if (staleTerms.length > 0) await this.q.deleteFrom('search_terms').where('server_name', 'in', staleTerms).execute();
+    if (staleFacets.length > 0) {
+      await this.q.deleteFrom('search_facets').where('server_name', 'in', staleFacets).execute();
+    }
+    for (const { server_name, ...row } of changedDocuments) {
+      await this.q.updateTable('search_documents').set(row).where('server_name', '=', server_name).execute();
+    }
+    // Chunks keep every statement under SQLite's bound-parameter limit whatever the documents hold.
+    for (let i = 0; i < newDocuments.length; i += 100) {
       await this.q
         .insertInto('search_documents')
-        .values({ server_name: name, ...row })
+        .values(newDocuments.slice(i, i + 100))
         .execute();
-    } else if ((Object.keys(row) as (keyof typeof row)[]).some((column) => row[column] !== known[column])) {
-      await this.q.updateTable('search_documents').set(row).where('server_name', '=', name).execute();
     }
-    // `words` lists every term with its field, so equal words mean equal term rows.
-    if (known?.words !== doc.words) {
-      if (known) await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
-      const terms = [...doc.terms].map(([term, field]) => ({ term, server_name: name, field }));
-      // Chunks keep every statement under SQLite's bound-parameter limit whatever the document holds.
-      for (let i = 0; i < terms.length; i += 300) {
-        await this.q
-          .insertInto('search_terms')
-          .values(terms.slice(i, i + 300))
-          .execute();
-      }
+    for (let i = 0; i < terms.length; i += 300) {
+      await this.q
+        .insertInto('search_terms')
+        .values(terms.slice(i, i + 300))
+        .execute();
     }
-    if (known?.facet_key !== doc.facetKey || known.namespace !== doc.namespace) {
-      if (known) await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
-      if (doc.facets.length > 0) {
-        await this.q
-          .insertInto('search_facets')
-          .values(doc.facets.map((f) => ({ ...f, server_name: name })))
-          .execute();
-      }
+    for (let i = 0; i < facets.length; i += 300) {
+      await this.q
+        .insertInto('search_facets')
+        .values(facets.slice(i, i + 300))
+        .execute();
     }
   }
 
