@@ -468,9 +468,15 @@ export class SearchIndexStore {
       add('status', row.status, n);
       for (const [facet, value] of facetPairs(row.facet_key)) add(facet, value, n);
     }
+    // In (facet, value) byte order, as the SQL grouping of every-version counts returns them: the JSON answer (and
+    // its ETag) does not depend on which way it was counted.
+    const bytes = (text: string) => Buffer.from(text, 'utf8');
+    const ordered = [...counts.values()].sort(
+      (a, b) => Buffer.compare(bytes(a.facet), bytes(b.facet)) || Buffer.compare(bytes(a.value), bytes(b.value)),
+    );
     return {
       total,
-      counts: [...counts.values()],
+      counts: ordered,
       namespaces: namespaces.map((r) => ({ value: r.namespace, count: Number(r.n) })),
     };
   }
