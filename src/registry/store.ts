@@ -102,10 +102,8 @@ export class RegistryStore {
       const names = await this.search.unindexedNames(batchSize);
       if (names.length === 0) return total;
       await this.database.db.transaction().execute(async (trx) => {
-        for (const name of names) {
-          await this.database.lockKey(trx, `registry:${name}`);
-          await new SearchIndexStore(this.database, trx).refresh(name);
-        }
+        for (const name of names) await this.database.lockKey(trx, `registry:${name}`);
+        await new SearchIndexStore(this.database, trx).refreshMany(names);
       });
       total += names.length;
     }
@@ -348,8 +346,7 @@ export class RegistryStore {
       }
       const result = await work(new RegistryStore(this.database, trx), trx);
       // Mirrored names are searchable like published ones, indexed in the same transaction as their page.
-      const index = new SearchIndexStore(this.database, trx);
-      for (const name of new Set(names)) await index.refresh(name);
+      await new SearchIndexStore(this.database, trx).refreshMany(names);
       await trx
         .updateTable('registry_state')
         .set((eb) => ({ generation: eb('generation', '+', 1) }))

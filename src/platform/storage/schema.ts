@@ -119,6 +119,15 @@ export interface SearchDocumentsTable {
   name_lc: string;
   slug_lc: string;
   slug_key: string;
+  /** The latest version's status and updated_at, so facet counts of latest versions never read `servers`. */
+  status: 'active' | 'deprecated' | 'deleted';
+  updated_at: string;
+  /** Folded namespace ('' for a name without one). */
+  namespace: string;
+  /** JSON array of the server's [facet, value] pairs except the namespace, sorted: one GROUP BY key per shape. */
+  facet_key: string;
+  /** ` term:field term:field … ` (sorted): its search_terms rows as one string, scanned by dense facet counts. */
+  words: string;
 }
 
 export interface SearchTermsTable {

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { Database, Queryable } from '../../platform/storage/database.js';
+import type { WharfSchema } from '../../platform/storage/schema.js';
 import type { ListFilter } from '../model.js';
-import { MIN_TYPO_WORD_LENGTH, foldName, queryWords, searchDocument, typoVariants } from './text.js';
+import { MIN_TYPO_WORD_LENGTH, facetPairs, foldName, queryWords, searchDocument, typoVariants } from './text.js';
 
 /** Above every character, so `term >= w AND term < w || TOP` is "starts with w" as an index range. */
 const TOP = '\u{10FFFF}';
@@ -31,6 +32,8 @@ export interface WordPlan {
   postings: number;
 }
 
+/** Names refreshed together: a few statements per batch, each under the databases' bound-parameter limits. */
+const REFRESH_BATCH = 200;
 /** A word matching this many index entries is "dense": counting stops there. */
 const DENSE_POSTINGS = 2000;
 /** How many documents (in name order) the dense fast path looks at before giving up. */
@@ -55,6 +58,13 @@ export interface FacetCounts {
 
 type Sql = RawBuilder<unknown>;
 
+/** The range of folded names under a `namespace` filter value. */
+function namespaceRange(namespace: string): [string, string] {
+  const ns = namespace.toLowerCase();
+  // `acme` covers `acme/…` and `acme.…` ('.' and '/' are adjacent, '0' follows '/'); `acme.` is a plain prefix.
+  return /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+}
+
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -73,41 +83,124 @@ export class SearchIndexStore {
     private readonly denseWindow = DENSE_WINDOW,
   ) {}
 
-  /** Rewrites the index rows of `name` from its latest version (or removes them when no version is left). */
+  /** Brings the index rows of `name` in line with its latest version (see refreshMany). */
   async refresh(name: string): Promise<void> {
-    const latest = await this.q
+    await this.refreshMany([name]);
+  }
+
+  /**
+   * Brings the index rows of each of `names` in line with its latest version (or removes them when no version is
+   * left), with a few statements per batch of names rather than per name (a mirrored page, the rebuild at start).
+   * Only what changed is written: a new version or a status change with the same text touches the document row
+   * alone, which keeps publishes cheap. A server without a document row has no term or facet rows either.
+   */
+  async refreshMany(names: readonly string[]): Promise<void> {
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += REFRESH_BATCH) await this.refreshBatch(unique.slice(i, i + REFRESH_BATCH));
+  }
+
+  private async refreshBatch(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    // PostgreSQL's text form keeps the microseconds that a JavaScript Date would round away, so the copy compares
+    // with `updated_since` exactly like the servers row.
+    const updatedAt = () =>
+      (this.database.dialect === 'postgres' ? sql<string>`updated_at::text` : sql<string>`updated_at`).as('updated_at');
+    const latestRows = await this.q
       .selectFrom('servers')
-      .select(['version', 'value'])
-      .where('server_name', '=', name)
+      .select(['server_name', 'version', 'value', 'status', updatedAt()])
+      .where('server_name', 'in', names)
       .where(this.database.dialect === 'sqlite' ? sql<SqlBool>`is_latest = 1` : sql<SqlBool>`is_latest`)
-      .executeTakeFirst();
-    await this.q.deleteFrom('search_terms').where('server_name', '=', name).execute();
-    await this.q.deleteFrom('search_facets').where('server_name', '=', name).execute();
-    await this.q.deleteFrom('search_documents').where('server_name', '=', name).execute();
-    if (!latest) return;
-    const doc = searchDocument(name, latest.version, latest.value);
-    await this.q
-      .insertInto('search_documents')
-      .values({
+      .execute();
+    const knownRows = await this.q
+      .selectFrom('search_documents')
+      .select([
+        'server_name',
+        'version',
+        'name_lc',
+        'slug_lc',
+        'slug_key',
+        'status',
+        updatedAt(),
+        'namespace',
+        'facet_key',
+        'words',
+      ])
+      .where('server_name', 'in', names)
+      .execute();
+    const latestOf = new Map(latestRows.map((r) => [r.server_name, r]));
+    const knownOf = new Map(knownRows.map((r) => [r.server_name, r]));
+
+    const gone: string[] = [];
+    const newDocuments: WharfSchema['search_documents'][] = [];
+    const changedDocuments: WharfSchema['search_documents'][] = [];
+    const staleTerms: string[] = [];
+    const terms: WharfSchema['search_terms'][] = [];
+    const staleFacets: string[] = [];
+    const facets: WharfSchema['search_facets'][] = [];
+    for (const name of names) {
+      const latest = latestOf.get(name);
+      const known = knownOf.get(name);
+      if (!latest) {
+        if (known) gone.push(name);
+        continue;
+      }
+      const doc = searchDocument(name, latest.version, latest.value);
+      const row = {
         server_name: name,
         version: doc.version,
         name_lc: doc.nameLc,
         slug_lc: doc.slugLc,
         slug_key: doc.slugKey,
-      })
-      .execute();
-    const terms = [...doc.terms].map(([term, field]) => ({ term, server_name: name, field }));
-    // Chunks keep every statement under SQLite's bound-parameter limit whatever the document holds.
+        status: latest.status,
+        updated_at: latest.updated_at,
+        namespace: doc.namespace,
+        facet_key: doc.facetKey,
+        words: doc.words,
+      };
+      if (!known) newDocuments.push(row);
+      else if ((Object.keys(row) as (keyof typeof row)[]).some((column) => row[column] !== known[column])) {
+        changedDocuments.push(row);
+      }
+      // `words` lists every term with its field, so equal words mean equal term rows.
+      if (known?.words !== doc.words) {
+        if (known) staleTerms.push(name);
+        for (const [term, field] of doc.terms) terms.push({ term, server_name: name, field });
+      }
+      if (known?.facet_key !== doc.facetKey || known.namespace !== doc.namespace) {
+        if (known) staleFacets.push(name);
+        for (const f of doc.facets) facets.push({ ...f, server_name: name });
+      }
+    }
+
+    if (gone.length > 0) {
+      staleTerms.push(...gone);
+      staleFacets.push(...gone);
+      await this.q.deleteFrom('search_documents').where('server_name', 'in', gone).execute();
+    }
+    if (staleTerms.length > 0) await this.q.deleteFrom('search_terms').where('server_name', 'in', staleTerms).execute();
+    if (staleFacets.length > 0) {
+      await this.q.deleteFrom('search_facets').where('server_name', 'in', staleFacets).execute();
+    }
+    for (const { server_name, ...row } of changedDocuments) {
+      await this.q.updateTable('search_documents').set(row).where('server_name', '=', server_name).execute();
+    }
+    // Chunks keep every statement under SQLite's bound-parameter limit whatever the documents hold.
+    for (let i = 0; i < newDocuments.length; i += 100) {
+      await this.q
+        .insertInto('search_documents')
+        .values(newDocuments.slice(i, i + 100))
+        .execute();
+    }
     for (let i = 0; i < terms.length; i += 300) {
       await this.q
         .insertInto('search_terms')
         .values(terms.slice(i, i + 300))
         .execute();
     }
-    if (doc.facets.length > 0) {
+    for (let i = 0; i < facets.length; i += 300) {
       await this.q
         .insertInto('search_facets')
-        .values(doc.facets.map((f) => ({ ...f, server_name: name })))
+        .values(facets.slice(i, i + 300))
         .execute();
     }
   }
@@ -310,6 +403,90 @@ export class SearchIndexStore {
 
   /** Counts per facet of everything a list request with this filter would return (all pages). */
   async facets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number): Promise<FacetCounts> {
+    return filter.version === 'latest'
+      ? this.latestFacets(plan, filter, topNamespaces)
+      : this.versionFacets(plan, filter, topNamespaces);
+  }
+
+  /**
+   * Facets of latest versions (what the endpoint counts by default) from search_documents alone, one row per
+   * server holding the latest version's status, updated_at and facet values: two aggregates over the matching
+   * documents, never a read of `servers`. A sparse query's documents come from its candidates (index ranges); a
+   * dense one's (every word matches thousands of servers) from one scan of the documents testing the words in
+   * their `words` string, which costs less than gathering and deduplicating tens of thousands of postings.
+   */
+  private async latestFacets(plan: SearchPlan | undefined, filter: ListFilter, topNamespaces: number) {
+    const where = this.documentPredicates(filter);
+    const columns = sql`d.status, d.facet_key, d.namespace`;
+    let prelude = sql``;
+    let source: Sql;
+    if (!plan) {
+      source = sql`SELECT ${columns} FROM search_documents d WHERE ${where}`;
+    } else if (
+      plan.words.length > 0 &&
+      plan.words.every((w) => w.typos.length === 0 && w.postings >= this.denseThreshold)
+    ) {
+      const words = plan.words.map((w) => sql`d.words LIKE ${`% ${w.word}%`}`);
+      source = sql`SELECT ${columns} FROM search_documents d
+        WHERE (${this.nameContains(plan.search)} OR (${sql.join(words, sql` AND `)})) AND ${where}`;
+    } else {
+      prelude = sql`${this.candidateCtes(plan)}, `;
+      source = sql`SELECT ${columns} FROM best b JOIN search_documents d ON d.server_name = b.server_name WHERE ${where}`;
+    }
+    const byShape = sql`SELECT status, facet_key, COUNT(*) AS n FROM matched GROUP BY status, facet_key`;
+    const byNamespace = sql`SELECT namespace, COUNT(*) AS n FROM matched WHERE namespace <> ''
+      GROUP BY namespace ORDER BY COUNT(*) DESC, namespace LIMIT ${topNamespaces}`;
+    let shapes: { status: string; facet_key: string; n: number | string }[];
+    let namespaces: { namespace: string; n: number | string }[];
+    if (this.database.dialect === 'postgres') {
+      // One statement, the matching documents computed once: PostgreSQL scans and hashes, no index order to keep.
+      const rows = await sql<{ part: number; status: string; facet_key: string; namespace: string; n: string }>`
+        WITH ${prelude}matched AS MATERIALIZED (${source})
+        SELECT 0 AS part, status, facet_key, '' COLLATE "C" AS namespace, n FROM (${byShape}) s
+        UNION ALL
+        SELECT 1 AS part, '', '', namespace, n FROM (${byNamespace}) t
+        ORDER BY part, n DESC, namespace`.execute(this.q);
+      shapes = rows.rows.filter((r) => Number(r.part) === 0);
+      namespaces = rows.rows.filter((r) => Number(r.part) === 1);
+    } else {
+      // Two statements, each scanning the covering index ordered like its grouping (no sort).
+      const ctes = sql`${prelude}matched AS (${source})`;
+      shapes = (await sql<(typeof shapes)[number]>`WITH ${ctes} ${byShape}`.execute(this.q)).rows;
+      namespaces = (await sql<(typeof namespaces)[number]>`WITH ${ctes} ${byNamespace}`.execute(this.q)).rows;
+    }
+    const counts = new Map<string, { facet: string; value: string; count: number }>();
+    const add = (facet: string, value: string, n: number) => {
+      const key = `${facet}\u0000${value}`;
+      const entry = counts.get(key);
+      if (entry) entry.count += n;
+      else counts.set(key, { facet, value, count: n });
+    };
+    let total = 0;
+    for (const row of shapes) {
+      const n = Number(row.n);
+      total += n;
+      add('status', row.status, n);
+      for (const [facet, value] of facetPairs(row.facet_key)) add(facet, value, n);
+    }
+    // In (facet, value) byte order, as the SQL grouping of every-version counts returns them: the JSON answer (and
+    // its ETag) does not depend on which way it was counted.
+    const bytes = (text: string) => Buffer.from(text, 'utf8');
+    const ordered = [...counts.values()].sort(
+      (a, b) => Buffer.compare(bytes(a.facet), bytes(b.facet)) || Buffer.compare(bytes(a.value), bytes(b.value)),
+    );
+    return {
+      total,
+      counts: ordered,
+      namespaces: namespaces.map((r) => ({ value: r.namespace, count: Number(r.n) })),
+    };
+  }
+
+  /** Facets of every version, or of one version string: from the servers rows. */
+  private async versionFacets(
+    plan: SearchPlan | undefined,
+    filter: ListFilter,
+    topNamespaces: number,
+  ): Promise<FacetCounts> {
     const matched = plan
       ? sql`${this.candidateCtes(plan)}, matched AS (
           SELECT servers.server_name, servers.status FROM best b
@@ -442,6 +619,42 @@ export class SearchIndexStore {
     return sql`SELECT server_name FROM server_names WHERE server_name ILIKE ${pattern} ESCAPE '\\'`;
   }
 
+  /** `search_documents d` contains `search` case-insensitively in its name (the official substring semantics). */
+  private nameContains(search: string): Sql {
+    const pattern = `%${likeEscape(search)}%`;
+    return this.database.dialect === 'sqlite'
+      ? sql`d.server_name LIKE ${pattern} ESCAPE '\\'`
+      : sql`d.server_name ILIKE ${pattern} ESCAPE '\\'`;
+  }
+
+  /**
+   * The list filters of a `version=latest` request as one SQL condition on `search_documents d`, whose status and
+   * updated_at are the latest version's: the same rows as `rowPredicates` on the servers table.
+   */
+  private documentPredicates(filter: ListFilter): RawBuilder<SqlBool> {
+    const all: Sql[] = [sql`1 = 1`];
+    if (!filter.includeDeleted) all.push(sql`d.status <> 'deleted'`);
+    if (filter.updatedSince !== undefined) all.push(sql`d.updated_at > ${filter.updatedSince}`);
+    if (filter.status !== undefined) all.push(sql`d.status = ${filter.status}`);
+    const facet = (name: string, value: string) =>
+      sql`EXISTS (SELECT 1 FROM search_facets f WHERE f.facet = ${name} AND f.value = ${value} AND f.server_name = d.server_name)`;
+    if (filter.transport !== undefined) all.push(facet('transport', filter.transport));
+    if (filter.registryType !== undefined) all.push(facet('registry_type', filter.registryType.toLowerCase()));
+    if (filter.hasRemote !== undefined) all.push(facet('has_remote', String(filter.hasRemote)));
+    if (filter.hasPackage !== undefined) all.push(facet('has_package', String(filter.hasPackage)));
+    if (filter.namespace !== undefined) {
+      const [from, to] = namespaceRange(filter.namespace);
+      all.push(sql`d.name_lc >= ${from} AND d.name_lc < ${to}`);
+    }
+    if (filter.names !== undefined) {
+      const { names, exclude } = filter.names;
+      if (names.length > 0) {
+        all.push(sql`d.server_name ${sql.raw(exclude ? 'NOT IN' : 'IN')} (${sql.join([...names])})`);
+      } else if (!exclude) all.push(sql`1 = 0`);
+    }
+    return sql<SqlBool>`${sql.join(all, sql` AND `)}`;
+  }
+
   /** The list filters as one SQL condition on `servers` (also used by the unranked list). */
   rowPredicates(filter: ListFilter): RawBuilder<SqlBool> {
     const all: Sql[] = [sql`1 = 1`];
@@ -460,9 +673,7 @@ export class SearchIndexStore {
     if (filter.hasRemote !== undefined) all.push(facet('has_remote', String(filter.hasRemote)));
     if (filter.hasPackage !== undefined) all.push(facet('has_package', String(filter.hasPackage)));
     if (filter.namespace !== undefined) {
-      const ns = filter.namespace.toLowerCase();
-      // `acme` covers `acme/…` and `acme.…` ('.' and '/' are adjacent, '0' follows '/'); `acme.` is a plain prefix.
-      const [from, to] = /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+      const [from, to] = namespaceRange(filter.namespace);
       all.push(
         sql`servers.server_name IN (SELECT server_name FROM search_documents WHERE name_lc >= ${from} AND name_lc < ${to})`,
       );

@@ -61,7 +61,18 @@ export interface SearchDocument {
   terms: Map<string, Field>;
   /** Filter and facet values: transport, registry_type, has_remote, has_package, namespace. */
   facets: { facet: string; value: string }[];
+  /** The namespace facet's value ('' when the name has none). */
+  namespace: string;
+  /** The other facets as one sorted JSON array of [facet, value] pairs (see facetPairs). */
+  facetKey: string;
+  /** `terms` as one string, ` term:field ` per word, sorted: ` word` in it is "an indexed word starts with word". */
+  words: string;
 }
+
+/** The [facet, value] pairs of a `facetKey`. */
+export const facetPairs = (facetKey: string): [string, string][] => JSON.parse(facetKey) as [string, string][];
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface IndexedServerJson {
   name?: unknown;
@@ -112,6 +123,12 @@ export function searchDocument(name: string, version: string, document: string):
   facet('has_remote', String(remotes.length > 0));
   facet('has_package', String(packages.length > 0));
   facet('namespace', namespaceOf(name).toLowerCase());
+  const all = [...facets.values()];
+  const pairs = all
+    .filter((f) => f.facet !== 'namespace')
+    .map((f): [string, string] => [f.facet, f.value])
+    .sort((a, b) => byCodeUnits(a[0], b[0]) || byCodeUnits(a[1], b[1]));
+  const words = [...terms].map(([term, field]) => `${term}:${field}`).sort(byCodeUnits);
   return {
     name,
     version,
@@ -119,7 +136,10 @@ export function searchDocument(name: string, version: string, document: string):
     slugLc: foldName(slugOf(name)),
     slugKey: wordKey(slugOf(name)),
     terms,
-    facets: [...facets.values()],
+    facets: all,
+    namespace: all.find((f) => f.facet === 'namespace')?.value ?? '',
+    facetKey: JSON.stringify(pairs),
+    words: words.length > 0 ? ` ${words.join(' ')} ` : ' ',
   };
 }
 

@@ -279,4 +279,27 @@ export const postgresMigrations: MigrationSteps = [
       )`,
     ],
   },
+  {
+    name: '0011_search_facets',
+    statements: [
+      // See the SQLite step: derived data, cleared and rebuilt at start with the facet columns.
+      `TRUNCATE search_terms, search_facets`,
+      `DROP TABLE search_documents`,
+      `CREATE TABLE search_documents (
+        server_name VARCHAR(200) COLLATE "C" PRIMARY KEY,
+        version VARCHAR(255) COLLATE "C" NOT NULL,
+        name_lc TEXT COLLATE "C" NOT NULL,
+        slug_lc TEXT COLLATE "C" NOT NULL,
+        slug_key TEXT COLLATE "C" NOT NULL,
+        status VARCHAR(16) NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        namespace TEXT COLLATE "C" NOT NULL,
+        facet_key TEXT COLLATE "C" NOT NULL,
+        words TEXT COLLATE "C" NOT NULL
+      )`,
+      `CREATE INDEX search_documents_name_lc ON search_documents (name_lc)`,
+      `CREATE INDEX search_documents_slug_lc ON search_documents (slug_lc)`,
+      `CREATE INDEX search_documents_slug_key ON search_documents (slug_key)`,
+    ],
+  },
 ];
