@@ -13,6 +13,7 @@ import type {
   McpDynamicContent,
   McpRawPrompt,
   McpRawResource,
+  McpRawResourceTemplate,
   McpProvider,
   McpRawTool,
   McpRequestScope,
@@ -54,6 +55,7 @@ export class GatewayFederation {
   private readonly http: ReturnType<typeof guardedFetch>;
   private view: Entry[] | undefined;
   private resources: McpRawResource[] | undefined;
+  private templates: McpRawResourceTemplate[] | undefined;
   private prompts: McpRawPrompt[] | undefined;
   private virtualServers = new Map<string, VirtualServerDefinition>();
   private syncing: Promise<void> | undefined;
@@ -122,7 +124,14 @@ export class GatewayFederation {
       tools.push(entry.raw);
     }
     // Resources are served at the main endpoint only; virtual servers select tools.
-    return virtual ? { tools } : { tools, resources: this.resourceView(), prompts: this.promptView() };
+    return virtual
+      ? { tools }
+      : {
+          tools,
+          resources: this.resourceView(),
+          resourceTemplates: this.templateView(),
+          prompts: this.promptView(),
+        };
   }
 
   /**
@@ -153,6 +162,42 @@ export class GatewayFederation {
     }
     out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
     this.resources = out;
+    return out;
+  }
+
+  /**
+   * Upstream resource templates under the same `<alias>+<template>` scheme as resources: a read of a URI one of them
+   * matches goes to its upstream with the prefix removed, and the contents come back under the prefixed URIs.
+   */
+  private templateView(): McpRawResourceTemplate[] {
+    if (this.templates) return this.templates;
+    const seen = new Set<string>();
+    const out: McpRawResourceTemplate[] = [];
+    for (const upstream of this.connections.values()) {
+      const prefix = `${upstream.alias}+`;
+      for (const template of upstream.currentResourceTemplates()) {
+        const uriTemplate = `${prefix}${template.uriTemplate}`;
+        if (seen.has(uriTemplate)) continue;
+        seen.add(uriTemplate);
+        out.push({
+          name: namespacedName(upstream.alias, template.name),
+          uriTemplate,
+          ...(template.title !== undefined && { title: template.title }),
+          ...(template.description !== undefined && { description: template.description }),
+          ...(template.mimeType !== undefined && { mimeType: template.mimeType }),
+          read: async (uri, context) => {
+            const requested = uri.href.startsWith(prefix) ? uri.href.slice(prefix.length) : uri.href;
+            const result = await upstream.readResource(requested, context.signal);
+            return {
+              ...result,
+              contents: result.contents.map((content) => ({ ...content, uri: prefix + content.uri })),
+            };
+          },
+        });
+      }
+    }
+    out.sort((a, b) => (a.uriTemplate < b.uriTemplate ? -1 : a.uriTemplate > b.uriTemplate ? 1 : 0));
+    this.templates = out;
     return out;
   }
 
@@ -238,7 +283,7 @@ export class GatewayFederation {
         error = refusal instanceof Error ? refusal.message : String(refusal);
         throw refusal;
       }
-      const result = await upstream.callTool(upstreamName, args, context.signal);
+      const result = await upstream.callTool(upstreamName, args, context.signal, context.progress);
       outcome = result.isError ? 'tool_error' : 'success';
       return result;
     } catch (failure) {
@@ -267,6 +312,7 @@ export class GatewayFederation {
   private invalidate(): void {
     this.view = undefined;
     this.resources = undefined;
+    this.templates = undefined;
     this.prompts = undefined;
     if (this.closed || this.debounce) return;
     this.debounce = setTimeout(() => {

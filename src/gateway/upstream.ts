@@ -11,6 +11,7 @@ import type {
   Prompt,
   ReadResourceResult,
   Resource,
+  ResourceTemplateType as ResourceTemplate,
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
@@ -19,6 +20,7 @@ import { dispatcherFetch } from '../platform/net/dispatcher-fetch.js';
 import { createGuardedLookup, systemResolver } from '../platform/net/guarded-lookup.js';
 import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
 import type { Logger } from '../platform/observability/logger.js';
+import type { McpProgress } from '../mcp/provider.js';
 
 export type UpstreamTransport = 'streamable-http' | 'sse';
 
@@ -129,6 +131,7 @@ export class UpstreamConnection {
   private connecting: Promise<Client> | undefined;
   private tools: readonly Tool[] = [];
   private resources: readonly Resource[] = [];
+  private resourceTemplates: readonly ResourceTemplate[] = [];
   private prompts: readonly Prompt[] = [];
   private lastError: string | null = null;
   private connectedAt: string | null = null;
@@ -187,6 +190,10 @@ export class UpstreamConnection {
     return this.client ? this.resources : [];
   }
 
+  currentResourceTemplates(): readonly ResourceTemplate[] {
+    return this.client ? this.resourceTemplates : [];
+  }
+
   currentPrompts(): readonly Prompt[] {
     return this.client ? this.prompts : [];
   }
@@ -218,6 +225,7 @@ export class UpstreamConnection {
     name: string,
     args: Record<string, unknown> | undefined,
     signal: AbortSignal,
+    progress?: (update: McpProgress) => void,
   ): Promise<CallToolResult> {
     await this.ready();
     const client = this.client;
@@ -228,7 +236,10 @@ export class UpstreamConnection {
     try {
       const result = (await client.callTool(
         { name, ...(args !== undefined && { arguments: args }) },
-        { timeout: this.options.timeouts.callMs, signal },
+        // The upstream's progress notifications are relayed as they come; the call timeout still bounds the call.
+        progress
+          ? { timeout: this.options.timeouts.callMs, signal, onprogress: progress }
+          : { timeout: this.options.timeouts.callMs, signal },
       )) as CallToolResult;
       this.breaker.success();
       return result;
@@ -287,6 +298,13 @@ export class UpstreamConnection {
         // Resources are optional: an upstream without the capability (or failing to list them) still serves tools.
         this.resources = client.getServerCapabilities()?.resources
           ? (await client.listResources(undefined, options).catch(() => ({ resources: [] as Resource[] }))).resources
+          : [];
+        this.resourceTemplates = client.getServerCapabilities()?.resources
+          ? (
+              await client
+                .listResourceTemplates(undefined, options)
+                .catch(() => ({ resourceTemplates: [] as ResourceTemplate[] }))
+            ).resourceTemplates
           : [];
         this.prompts = client.getServerCapabilities()?.prompts
           ? (await client.listPrompts(undefined, options).catch(() => ({ prompts: [] as Prompt[] }))).prompts
