@@ -42,6 +42,11 @@ export interface FederationOptions {
   notifyToolsChanged(): void;
   /** Debounce for list_changed propagation (default 250 ms). */
   debounceMs?: number;
+  /**
+   * Aliases served without a namespace: their tool and prompt names and resource URIs as the upstream has them
+   * (a name another upstream already holds still gets a hash suffix). For fronting one server transparently.
+   */
+  passthroughAliases?: ReadonlySet<string>;
 }
 
 interface Entry {
@@ -97,6 +102,16 @@ export class GatewayFederation {
     return this.virtualServers.has(name);
   }
 
+  /** The downstream name of an upstream item: `alias__name`, or the name itself for a passthrough alias. */
+  private nameOf(alias: string, name: string): string {
+    return this.options.passthroughAliases?.has(alias) ? name : namespacedName(alias, name);
+  }
+
+  /** What downstream URIs of an upstream start with: `alias+`, or nothing for a passthrough alias. */
+  private uriPrefixOf(alias: string): string {
+    return this.options.passthroughAliases?.has(alias) ? '' : `${alias}+`;
+  }
+
   provider(): McpProvider {
     return { id: 'gateway', dynamic: (scope) => this.contents(scope) };
   }
@@ -144,11 +159,11 @@ export class GatewayFederation {
     const out: McpRawResource[] = [];
     for (const upstream of this.connections.values()) {
       for (const resource of upstream.currentResources()) {
-        const uri = `${upstream.alias}+${resource.uri}`;
+        const uri = `${this.uriPrefixOf(upstream.alias)}${resource.uri}`;
         if (seen.has(uri)) continue;
         seen.add(uri);
         out.push({
-          name: namespacedName(upstream.alias, resource.name),
+          name: this.nameOf(upstream.alias, resource.name),
           uri,
           ...(resource.title !== undefined && { title: resource.title }),
           ...(resource.description !== undefined && { description: resource.description }),
@@ -174,19 +189,19 @@ export class GatewayFederation {
     const seen = new Set<string>();
     const out: McpRawResourceTemplate[] = [];
     for (const upstream of this.connections.values()) {
-      const prefix = `${upstream.alias}+`;
+      const prefix = this.uriPrefixOf(upstream.alias);
       for (const template of upstream.currentResourceTemplates()) {
         const uriTemplate = `${prefix}${template.uriTemplate}`;
         if (seen.has(uriTemplate)) continue;
         seen.add(uriTemplate);
         out.push({
-          name: namespacedName(upstream.alias, template.name),
+          name: this.nameOf(upstream.alias, template.name),
           uriTemplate,
           ...(template.title !== undefined && { title: template.title }),
           ...(template.description !== undefined && { description: template.description }),
           ...(template.mimeType !== undefined && { mimeType: template.mimeType }),
           read: async (uri, context) => {
-            const requested = uri.href.startsWith(prefix) ? uri.href.slice(prefix.length) : uri.href;
+            const requested = prefix !== '' && uri.href.startsWith(prefix) ? uri.href.slice(prefix.length) : uri.href;
             const result = await upstream.readResource(requested, context.signal);
             return {
               ...result,
@@ -210,7 +225,7 @@ export class GatewayFederation {
         items.push({ upstream, alias: upstream.alias, name: prompt.name, prompt });
       }
     }
-    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
     const out = items.map(({ upstream, prompt }, index): McpRawPrompt => ({
       name: names[index] as string,
       ...(prompt.title !== undefined && { title: prompt.title }),
@@ -235,7 +250,7 @@ export class GatewayFederation {
       for (const tool of upstream.currentTools())
         items.push({ upstream, tool, alias: upstream.alias, name: tool.name });
     }
-    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
     const entries = items.map((item, index) => {
       const name = names[index] as string;
       return { upstream: item.upstream, tool: item.tool, raw: this.rawTool(name, item.upstream, item.tool) };

@@ -23,6 +23,7 @@ export async function createGatewayFederation(
     loadTargets: () => wharf.gateway.targets(),
     loadVirtualServers: () => wharf.virtualServers.definitions(),
     notifyToolsChanged: () => host.notifyToolsChanged(),
+    passthroughAliases: new Set(wharf.config.gatewayPassthroughAliases),
   });
   host.register(federation.provider());
   // Registered instances came, went or changed state: reconnect where the endpoints hook now points.
