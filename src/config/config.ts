@@ -66,6 +66,8 @@ export interface WharfConfig {
   gatewayCallTimeoutMs: number;
   /** Gateway: upstream aliases whose tools, prompts and resource URIs are served unprefixed. */
   gatewayPassthroughAliases: string[];
+  /** Gateway: upstream aliases the gateway speaks 2025-11-25 to, even when they offer 2026-07-28. */
+  gatewayLegacyAliases: string[];
 }
 
 export interface LoginConfig {
@@ -190,6 +192,18 @@ const schema = z.object({
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
     'must be 64 hex characters (a 32-byte Ed25519 seed, e.g. from `openssl rand -hex 32`)',
   ),
+  gatewayLegacyAliases: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((alias) => alias.trim())
+        .filter((alias) => alias !== ''),
+    )
+    .refine(
+      (aliases) => aliases.every((alias) => /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(alias)),
+      'must be a comma-separated list of gateway aliases ([a-z0-9-], 1-32 characters)',
+    ),
   jwtTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(30).max(86_400),
   packageValidation: bool('WHARF_PACKAGE_VALIDATION'),
   registryCache: bool('WHARF_REGISTRY_CACHE'),
@@ -365,6 +379,7 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   gatewayConnectTimeoutMs: 'WHARF_GATEWAY_CONNECT_TIMEOUT_MS',
   gatewayCallTimeoutMs: 'WHARF_GATEWAY_CALL_TIMEOUT_MS',
   gatewayPassthroughAliases: 'WHARF_GATEWAY_PASSTHROUGH_ALIASES',
+  gatewayLegacyAliases: 'WHARF_GATEWAY_LEGACY_ALIASES',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -428,6 +443,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     gatewayConnectTimeoutMs: env.WHARF_GATEWAY_CONNECT_TIMEOUT_MS ?? 5_000,
     gatewayCallTimeoutMs: env.WHARF_GATEWAY_CALL_TIMEOUT_MS ?? 60_000,
     gatewayPassthroughAliases: env.WHARF_GATEWAY_PASSTHROUGH_ALIASES ?? '',
+    gatewayLegacyAliases: env.WHARF_GATEWAY_LEGACY_ALIASES ?? '',
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -525,6 +541,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     gatewayConnectTimeoutMs: c.gatewayConnectTimeoutMs,
     gatewayCallTimeoutMs: c.gatewayCallTimeoutMs,
     gatewayPassthroughAliases: c.gatewayPassthroughAliases,
+    gatewayLegacyAliases: c.gatewayLegacyAliases,
   };
 }
 

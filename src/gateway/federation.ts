@@ -47,6 +47,8 @@ export interface FederationOptions {
    * (a name another upstream already holds still gets a hash suffix). For fronting one server transparently.
    */
   passthroughAliases?: ReadonlySet<string>;
+  /** Aliases spoken to in the 2025-11-25 era only (for upstreams whose 2026-07-28 side is broken). */
+  legacyAliases?: ReadonlySet<string>;
 }
 
 interface Entry {
@@ -319,6 +321,7 @@ export class GatewayFederation {
       fetch: this.http.fetch,
       logger: this.options.logger,
       clientInfo: this.options.clientInfo,
+      legacyOnly: this.options.legacyAliases?.has(target.alias) ?? false,
       onToolsChanged: () => this.invalidate(),
     });
   }

@@ -120,6 +120,8 @@ export interface UpstreamConnectionOptions {
   fetch: FetchLike;
   logger: Logger;
   clientInfo: { name: string; version: string };
+  /** Speak 2025-11-25 even when the upstream offers 2026-07-28 (`sse` remotes always do). */
+  legacyOnly?: boolean;
   /** Called (debounced by the SDK) when the upstream's tool list changed and has been re-read, or was lost. */
   onToolsChanged(): void;
   breaker?: CircuitBreaker;
@@ -270,7 +272,7 @@ export class UpstreamConnection {
   private async connect(): Promise<Client> {
     const { target, timeouts } = this.options;
     const client = new Client(this.options.clientInfo, {
-      versionNegotiation: { mode: target.transport === 'sse' ? 'legacy' : 'auto' },
+      versionNegotiation: { mode: target.transport === 'sse' || this.options.legacyOnly ? 'legacy' : 'auto' },
       listChanged: {
         tools: {
           debounceMs: 200,
@@ -292,7 +294,9 @@ export class UpstreamConnection {
     const timer = setTimeout(() => controller.abort(), timeouts.connectMs);
     try {
       const work = (async () => {
-        await client.connect(transport, { timeout: timeouts.connectMs, signal: controller.signal });
+        // Three quarters of the budget for the handshake: a modern upstream that never acknowledges the list-changed subscription
+        // holds connect() until this timeout (the SDK then carries on), and the lists still need the rest.
+        await client.connect(transport, { timeout: Math.floor(timeouts.connectMs * 0.75), signal: controller.signal });
         const options = { timeout: timeouts.connectMs, signal: controller.signal };
         const { tools } = await client.listTools(undefined, options);
         // Resources are optional: an upstream without the capability (or failing to list them) still serves tools.
