@@ -64,6 +64,10 @@ export interface WharfConfig {
   gatewayConnectTimeoutMs: number;
   /** Gateway: budget for one call routed to an upstream. */
   gatewayCallTimeoutMs: number;
+  /** Gateway: upstream aliases whose tools, prompts and resource URIs are served unprefixed. */
+  gatewayPassthroughAliases: string[];
+  /** Gateway: upstream aliases the gateway speaks 2025-11-25 to, even when they offer 2026-07-28. */
+  gatewayLegacyAliases: string[];
 }
 
 export interface LoginConfig {
@@ -172,10 +176,34 @@ const schema = z.object({
   secretKey: optionalText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters long'),
   gatewayConnectTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(120_000),
   gatewayCallTimeoutMs: z.coerce.number({ message: 'must be a number' }).int().min(100).max(3_600_000),
+  gatewayPassthroughAliases: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((alias) => alias.trim())
+        .filter((alias) => alias !== ''),
+    )
+    .refine(
+      (aliases) => aliases.every((alias) => /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(alias)),
+      'must be a comma-separated list of gateway aliases ([a-z0-9-], 1-32 characters)',
+    ),
   jwtPrivateKey: optionalText.refine(
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
     'must be 64 hex characters (a 32-byte Ed25519 seed, e.g. from `openssl rand -hex 32`)',
   ),
+  gatewayLegacyAliases: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((alias) => alias.trim())
+        .filter((alias) => alias !== ''),
+    )
+    .refine(
+      (aliases) => aliases.every((alias) => /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(alias)),
+      'must be a comma-separated list of gateway aliases ([a-z0-9-], 1-32 characters)',
+    ),
   jwtTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(30).max(86_400),
   packageValidation: bool('WHARF_PACKAGE_VALIDATION'),
   registryCache: bool('WHARF_REGISTRY_CACHE'),
@@ -350,6 +378,8 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   secretKey: 'WHARF_SECRET_KEY',
   gatewayConnectTimeoutMs: 'WHARF_GATEWAY_CONNECT_TIMEOUT_MS',
   gatewayCallTimeoutMs: 'WHARF_GATEWAY_CALL_TIMEOUT_MS',
+  gatewayPassthroughAliases: 'WHARF_GATEWAY_PASSTHROUGH_ALIASES',
+  gatewayLegacyAliases: 'WHARF_GATEWAY_LEGACY_ALIASES',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -412,6 +442,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     secretKey: env.WHARF_SECRET_KEY,
     gatewayConnectTimeoutMs: env.WHARF_GATEWAY_CONNECT_TIMEOUT_MS ?? 5_000,
     gatewayCallTimeoutMs: env.WHARF_GATEWAY_CALL_TIMEOUT_MS ?? 60_000,
+    gatewayPassthroughAliases: env.WHARF_GATEWAY_PASSTHROUGH_ALIASES ?? '',
+    gatewayLegacyAliases: env.WHARF_GATEWAY_LEGACY_ALIASES ?? '',
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -508,6 +540,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     secretKey: c.secretKey,
     gatewayConnectTimeoutMs: c.gatewayConnectTimeoutMs,
     gatewayCallTimeoutMs: c.gatewayCallTimeoutMs,
+    gatewayPassthroughAliases: c.gatewayPassthroughAliases,
+    gatewayLegacyAliases: c.gatewayLegacyAliases,
   };
 }
 

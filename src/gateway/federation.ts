@@ -13,6 +13,7 @@ import type {
   McpDynamicContent,
   McpRawPrompt,
   McpRawResource,
+  McpRawResourceTemplate,
   McpProvider,
   McpRawTool,
   McpRequestScope,
@@ -41,6 +42,13 @@ export interface FederationOptions {
   notifyToolsChanged(): void;
   /** Debounce for list_changed propagation (default 250 ms). */
   debounceMs?: number;
+  /**
+   * Aliases served without a namespace: their tool and prompt names and resource URIs as the upstream has them
+   * (a name another upstream already holds still gets a hash suffix). For fronting one server transparently.
+   */
+  passthroughAliases?: ReadonlySet<string>;
+  /** Aliases spoken to in the 2025-11-25 era only (for upstreams whose 2026-07-28 side is broken). */
+  legacyAliases?: ReadonlySet<string>;
 }
 
 interface Entry {
@@ -54,6 +62,7 @@ export class GatewayFederation {
   private readonly http: ReturnType<typeof guardedFetch>;
   private view: Entry[] | undefined;
   private resources: McpRawResource[] | undefined;
+  private templates: McpRawResourceTemplate[] | undefined;
   private prompts: McpRawPrompt[] | undefined;
   private virtualServers = new Map<string, VirtualServerDefinition>();
   private syncing: Promise<void> | undefined;
@@ -95,6 +104,16 @@ export class GatewayFederation {
     return this.virtualServers.has(name);
   }
 
+  /** The downstream name of an upstream item: `alias__name`, or the name itself for a passthrough alias. */
+  private nameOf(alias: string, name: string): string {
+    return this.options.passthroughAliases?.has(alias) ? name : namespacedName(alias, name);
+  }
+
+  /** What downstream URIs of an upstream start with: `alias+`, or nothing for a passthrough alias. */
+  private uriPrefixOf(alias: string): string {
+    return this.options.passthroughAliases?.has(alias) ? '' : `${alias}+`;
+  }
+
   provider(): McpProvider {
     return { id: 'gateway', dynamic: (scope) => this.contents(scope) };
   }
@@ -122,7 +141,14 @@ export class GatewayFederation {
       tools.push(entry.raw);
     }
     // Resources are served at the main endpoint only; virtual servers select tools.
-    return virtual ? { tools } : { tools, resources: this.resourceView(), prompts: this.promptView() };
+    return virtual
+      ? { tools }
+      : {
+          tools,
+          resources: this.resourceView(),
+          resourceTemplates: this.templateView(),
+          prompts: this.promptView(),
+        };
   }
 
   /**
@@ -135,11 +161,11 @@ export class GatewayFederation {
     const out: McpRawResource[] = [];
     for (const upstream of this.connections.values()) {
       for (const resource of upstream.currentResources()) {
-        const uri = `${upstream.alias}+${resource.uri}`;
+        const uri = `${this.uriPrefixOf(upstream.alias)}${resource.uri}`;
         if (seen.has(uri)) continue;
         seen.add(uri);
         out.push({
-          name: namespacedName(upstream.alias, resource.name),
+          name: this.nameOf(upstream.alias, resource.name),
           uri,
           ...(resource.title !== undefined && { title: resource.title }),
           ...(resource.description !== undefined && { description: resource.description }),
@@ -156,6 +182,42 @@ export class GatewayFederation {
     return out;
   }
 
+  /**
+   * Upstream resource templates under the same `<alias>+<template>` scheme as resources: a read of a URI one of them
+   * matches goes to its upstream with the prefix removed, and the contents come back under the prefixed URIs.
+   */
+  private templateView(): McpRawResourceTemplate[] {
+    if (this.templates) return this.templates;
+    const seen = new Set<string>();
+    const out: McpRawResourceTemplate[] = [];
+    for (const upstream of this.connections.values()) {
+      const prefix = this.uriPrefixOf(upstream.alias);
+      for (const template of upstream.currentResourceTemplates()) {
+        const uriTemplate = `${prefix}${template.uriTemplate}`;
+        if (seen.has(uriTemplate)) continue;
+        seen.add(uriTemplate);
+        out.push({
+          name: this.nameOf(upstream.alias, template.name),
+          uriTemplate,
+          ...(template.title !== undefined && { title: template.title }),
+          ...(template.description !== undefined && { description: template.description }),
+          ...(template.mimeType !== undefined && { mimeType: template.mimeType }),
+          read: async (uri, context) => {
+            const requested = prefix !== '' && uri.href.startsWith(prefix) ? uri.href.slice(prefix.length) : uri.href;
+            const result = await upstream.readResource(requested, context.signal);
+            return {
+              ...result,
+              contents: result.contents.map((content) => ({ ...content, uri: prefix + content.uri })),
+            };
+          },
+        });
+      }
+    }
+    out.sort((a, b) => (a.uriTemplate < b.uriTemplate ? -1 : a.uriTemplate > b.uriTemplate ? 1 : 0));
+    this.templates = out;
+    return out;
+  }
+
   /** Upstream prompts as `<alias>__<name>` (collision-free like tools), routed to their upstream. */
   private promptView(): McpRawPrompt[] {
     if (this.prompts) return this.prompts;
@@ -165,7 +227,7 @@ export class GatewayFederation {
         items.push({ upstream, alias: upstream.alias, name: prompt.name, prompt });
       }
     }
-    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
     const out = items.map(({ upstream, prompt }, index): McpRawPrompt => ({
       name: names[index] as string,
       ...(prompt.title !== undefined && { title: prompt.title }),
@@ -190,7 +252,7 @@ export class GatewayFederation {
       for (const tool of upstream.currentTools())
         items.push({ upstream, tool, alias: upstream.alias, name: tool.name });
     }
-    const names = assignNames(items, (item) => namespacedName(item.alias, item.name));
+    const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
     const entries = items.map((item, index) => {
       const name = names[index] as string;
       return { upstream: item.upstream, tool: item.tool, raw: this.rawTool(name, item.upstream, item.tool) };
@@ -238,7 +300,7 @@ export class GatewayFederation {
         error = refusal instanceof Error ? refusal.message : String(refusal);
         throw refusal;
       }
-      const result = await upstream.callTool(upstreamName, args, context.signal);
+      const result = await upstream.callTool(upstreamName, args, context.signal, context.progress);
       outcome = result.isError ? 'tool_error' : 'success';
       return result;
     } catch (failure) {
@@ -259,6 +321,7 @@ export class GatewayFederation {
       fetch: this.http.fetch,
       logger: this.options.logger,
       clientInfo: this.options.clientInfo,
+      legacyOnly: this.options.legacyAliases?.has(target.alias) ?? false,
       onToolsChanged: () => this.invalidate(),
     });
   }
@@ -267,6 +330,7 @@ export class GatewayFederation {
   private invalidate(): void {
     this.view = undefined;
     this.resources = undefined;
+    this.templates = undefined;
     this.prompts = undefined;
     if (this.closed || this.debounce) return;
     this.debounce = setTimeout(() => {

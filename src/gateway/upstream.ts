@@ -11,6 +11,7 @@ import type {
   Prompt,
   ReadResourceResult,
   Resource,
+  ResourceTemplateType as ResourceTemplate,
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
@@ -19,6 +20,7 @@ import { dispatcherFetch } from '../platform/net/dispatcher-fetch.js';
 import { createGuardedLookup, systemResolver } from '../platform/net/guarded-lookup.js';
 import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
 import type { Logger } from '../platform/observability/logger.js';
+import type { McpProgress } from '../mcp/provider.js';
 
 export type UpstreamTransport = 'streamable-http' | 'sse';
 
@@ -118,6 +120,8 @@ export interface UpstreamConnectionOptions {
   fetch: FetchLike;
   logger: Logger;
   clientInfo: { name: string; version: string };
+  /** Speak 2025-11-25 even when the upstream offers 2026-07-28 (`sse` remotes always do). */
+  legacyOnly?: boolean;
   /** Called (debounced by the SDK) when the upstream's tool list changed and has been re-read, or was lost. */
   onToolsChanged(): void;
   breaker?: CircuitBreaker;
@@ -129,6 +133,7 @@ export class UpstreamConnection {
   private connecting: Promise<Client> | undefined;
   private tools: readonly Tool[] = [];
   private resources: readonly Resource[] = [];
+  private resourceTemplates: readonly ResourceTemplate[] = [];
   private prompts: readonly Prompt[] = [];
   private lastError: string | null = null;
   private connectedAt: string | null = null;
@@ -187,6 +192,10 @@ export class UpstreamConnection {
     return this.client ? this.resources : [];
   }
 
+  currentResourceTemplates(): readonly ResourceTemplate[] {
+    return this.client ? this.resourceTemplates : [];
+  }
+
   currentPrompts(): readonly Prompt[] {
     return this.client ? this.prompts : [];
   }
@@ -218,6 +227,7 @@ export class UpstreamConnection {
     name: string,
     args: Record<string, unknown> | undefined,
     signal: AbortSignal,
+    progress?: (update: McpProgress) => void,
   ): Promise<CallToolResult> {
     await this.ready();
     const client = this.client;
@@ -228,7 +238,10 @@ export class UpstreamConnection {
     try {
       const result = (await client.callTool(
         { name, ...(args !== undefined && { arguments: args }) },
-        { timeout: this.options.timeouts.callMs, signal },
+        // The upstream's progress notifications are relayed as they come; the call timeout still bounds the call.
+        progress
+          ? { timeout: this.options.timeouts.callMs, signal, onprogress: progress }
+          : { timeout: this.options.timeouts.callMs, signal },
       )) as CallToolResult;
       this.breaker.success();
       return result;
@@ -259,7 +272,7 @@ export class UpstreamConnection {
   private async connect(): Promise<Client> {
     const { target, timeouts } = this.options;
     const client = new Client(this.options.clientInfo, {
-      versionNegotiation: { mode: target.transport === 'sse' ? 'legacy' : 'auto' },
+      versionNegotiation: { mode: target.transport === 'sse' || this.options.legacyOnly ? 'legacy' : 'auto' },
       listChanged: {
         tools: {
           debounceMs: 200,
@@ -281,12 +294,21 @@ export class UpstreamConnection {
     const timer = setTimeout(() => controller.abort(), timeouts.connectMs);
     try {
       const work = (async () => {
-        await client.connect(transport, { timeout: timeouts.connectMs, signal: controller.signal });
+        // Three quarters of the budget for the handshake: a modern upstream that never acknowledges the list-changed subscription
+        // holds connect() until this timeout (the SDK then carries on), and the lists still need the rest.
+        await client.connect(transport, { timeout: Math.floor(timeouts.connectMs * 0.75), signal: controller.signal });
         const options = { timeout: timeouts.connectMs, signal: controller.signal };
         const { tools } = await client.listTools(undefined, options);
         // Resources are optional: an upstream without the capability (or failing to list them) still serves tools.
         this.resources = client.getServerCapabilities()?.resources
           ? (await client.listResources(undefined, options).catch(() => ({ resources: [] as Resource[] }))).resources
+          : [];
+        this.resourceTemplates = client.getServerCapabilities()?.resources
+          ? (
+              await client
+                .listResourceTemplates(undefined, options)
+                .catch(() => ({ resourceTemplates: [] as ResourceTemplate[] }))
+            ).resourceTemplates
           : [];
         this.prompts = client.getServerCapabilities()?.prompts
           ? (await client.listPrompts(undefined, options).catch(() => ({ prompts: [] as Prompt[] }))).prompts

@@ -23,6 +23,8 @@ export async function createGatewayFederation(
     loadTargets: () => wharf.gateway.targets(),
     loadVirtualServers: () => wharf.virtualServers.definitions(),
     notifyToolsChanged: () => host.notifyToolsChanged(),
+    passthroughAliases: new Set(wharf.config.gatewayPassthroughAliases),
+    legacyAliases: new Set(wharf.config.gatewayLegacyAliases),
   });
   host.register(federation.provider());
   // Registered instances came, went or changed state: reconnect where the endpoints hook now points.

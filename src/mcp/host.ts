@@ -31,13 +31,16 @@ import type { GatewayAccess, GatewayOutcome } from '../gateway/access.js';
 import { WharfError } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
 import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem, jsonRpcError } from './jsonrpc.js';
+import { LegacyCancellations } from './cancellations.js';
 import { LegacyEndpoint } from './legacy.js';
 import type { LegacySessions } from './sessions.js';
 import type {
   McpCallContext,
   McpEra,
   McpProvider,
+  McpProgress,
   McpRawPrompt,
+  McpRawResourceTemplate,
   McpRawTool,
   McpResource,
   McpResourceTemplate,
@@ -133,6 +136,40 @@ function promptSchema(prompt: McpRawPrompt): Record<string, unknown> {
   return schema;
 }
 
+/** Run-time templates as the SDK's ResourceTemplate (parsed once per template object, not per request). */
+const rawTemplates = new WeakMap<McpRawResourceTemplate, ResourceTemplate>();
+function rawTemplate(definition: McpRawResourceTemplate): ResourceTemplate {
+  let template = rawTemplates.get(definition);
+  if (!template) {
+    template = new ResourceTemplate(definition.uriTemplate, { list: undefined });
+    rawTemplates.set(definition, template);
+  }
+  return template;
+}
+
+/**
+ * The progress relay for a request whose client sent a progress token; undefined otherwise, so a call without one
+ * allocates nothing for it.
+ */
+function progressOf(ctx: ServerContext): ((update: McpProgress) => void) | undefined {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  if (progressToken === undefined) return undefined;
+  return (update) => {
+    ctx.mcpReq
+      .notify({
+        method: 'notifications/progress',
+        params: {
+          progressToken,
+          progress: update.progress,
+          ...(update.total !== undefined && { total: update.total }),
+          ...(update.message !== undefined && { message: update.message }),
+        },
+      })
+      // A client gone mid-call cannot receive progress; the call itself learns of it through the signal.
+      .catch(() => undefined);
+  };
+}
+
 export function virtualServerOf(request: Request | undefined): string | undefined {
   if (!request) return undefined;
   return VIRTUAL_SERVER_PATH.exec(new URL(request.url).pathname)?.[1];
@@ -145,6 +182,7 @@ export class McpHost {
   private readonly modern: McpHttpHandler;
   private readonly legacyPost: LegacyHttpHandler;
   private readonly legacy: LegacyEndpoint;
+  private readonly cancellations = new LegacyCancellations();
   private readonly listTtlMs: number;
   private closing: Promise<void> | undefined;
 
@@ -262,7 +300,13 @@ export class McpHost {
     const problem = envelopeProblem(body);
     if (problem) return jsonRpcError(400, INVALID_REQUEST, `Invalid Request: ${problem}`, { id: echoableId(body) });
 
-    if (await isLegacyRequest(request, body)) return this.legacy.post(request, body, authInfo, principal);
+    if (await isLegacyRequest(request, body)) {
+      const response = await this.legacy.post(request, body, authInfo, principal);
+      // Only a notification the session check accepted may cancel anything.
+      const session = request.headers.get(SESSION_HEADER);
+      if (response.status === 202 && session !== null) this.cancellations.notified(session, body);
+      return response;
+    }
     return this.modern.fetch(request, { parsedBody: body, ...(authInfo !== undefined && { authInfo }) });
   }
 
@@ -272,6 +316,8 @@ export class McpHost {
     const address = context.authInfo?.extra?.[ADDRESS] as string | undefined;
     const era: McpEra = context.era;
     const virtualServer = virtualServerOf(context.requestInfo);
+    const legacySession =
+      era === 'legacy' ? (context.requestInfo?.headers.get(SESSION_HEADER) ?? undefined) : undefined;
     const only = calledTool(context);
     const wanted = (name: string) => only === undefined || name === only;
     const dynamic = await Promise.all(
@@ -301,11 +347,12 @@ export class McpHost {
       signal: ctx.mcpReq.signal,
       virtualServer,
       clientAddress: address,
+      progress: progressOf(ctx),
     });
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of dynamic[index]?.tools ?? []) {
-        if (wanted(tool.name)) this.registerRawTool(server, provider, tool, callContext);
+        if (wanted(tool.name)) this.registerRawTool(server, provider, tool, callContext, legacySession);
       }
       if (only !== undefined) {
         for (const tool of virtualServer === undefined || provider.servesVirtualServers ? tools : []) {
@@ -327,6 +374,14 @@ export class McpHost {
       for (const resource of dynamic[index]?.resources ?? []) {
         server.registerResource(resource.name, resource.uri, describe(resource), (uri, ctx) =>
           resource.read(uri, callContext(ctx)),
+        );
+      }
+      for (const definition of dynamic[index]?.resourceTemplates ?? []) {
+        server.registerResource(
+          definition.name,
+          rawTemplate(definition),
+          describe(definition),
+          (uri, _variables, ctx) => definition.read(uri, callContext(ctx)),
         );
       }
       if (virtualServer !== undefined && !provider.servesVirtualServers) continue;
@@ -385,6 +440,7 @@ export class McpHost {
     provider: McpProvider,
     tool: McpRawTool,
     callContext: (ctx: ServerContext) => McpCallContext,
+    legacySession: string | undefined,
   ): void {
     server.registerTool(
       tool.name,
@@ -396,12 +452,18 @@ export class McpHost {
         ...(tool.annotations && { annotations: tool.annotations }),
       },
       async (args: unknown, ctx: ServerContext) => {
+        const context = callContext(ctx);
+        // A 2025 session's call can be cancelled by a later notifications/cancelled POST (cancellations.ts).
+        const release =
+          legacySession === undefined ? undefined : this.cancellations.watch(legacySession, ctx.mcpReq.id, context);
         try {
-          return await tool.call(args as Record<string, unknown> | undefined, callContext(ctx));
+          return await tool.call(args as Record<string, unknown> | undefined, context);
         } catch (error) {
           if (error instanceof WharfError) return toolError(errorText(error));
           this.options.logger.error({ err: error, provider: provider.id, tool: tool.name }, 'MCP tool failed');
           return toolError(`${tool.name} failed unexpectedly; the server log has the details`);
+        } finally {
+          release?.();
         }
       },
     );
@@ -493,6 +555,7 @@ function errorText(error: WharfError): string {
 
 /** Where the Principal rides in AuthInfo.extra (the SDK passes AuthInfo through to the server factory untouched). */
 const PRINCIPAL = 'dev.wharf/principal';
+const SESSION_HEADER = 'mcp-session-id';
 const ADDRESS = 'dev.wharf/address';
 
 /** The SDK carries validated credentials as AuthInfo. */

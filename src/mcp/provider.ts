@@ -26,6 +26,18 @@ export interface McpCallContext {
   virtualServer?: string | undefined;
   /** The client's IP address when the HTTP edge knew it (for audit records). */
   clientAddress?: string | undefined;
+  /**
+   * Present only when the client asked for progress (its request carried a progress token): sends a
+   * `notifications/progress` for that token on the request's own stream.
+   */
+  progress?: ((update: McpProgress) => void) | undefined;
+}
+
+/** One progress update, as `notifications/progress` carries it (without the token, which the host supplies). */
+export interface McpProgress {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
 }
 
 export interface McpTool<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
@@ -106,6 +118,17 @@ export interface McpRawResource {
   read(uri: URL, context: McpCallContext): Promise<ReadResourceResult>;
 }
 
+/** A resource template contributed at run time (a proxied upstream's), read through its provider. */
+export interface McpRawResourceTemplate {
+  name: string;
+  /** RFC 6570 template; a `resources/read` of a URI it matches is routed to `read`. */
+  uriTemplate: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  read(uri: URL, context: McpCallContext): Promise<ReadResourceResult>;
+}
+
 /** A prompt contributed at run time, with its arguments as the wire lists them. */
 export interface McpRawPrompt {
   name: string;
@@ -119,6 +142,7 @@ export interface McpRawPrompt {
 export interface McpDynamicContent {
   tools: readonly McpRawTool[];
   resources?: readonly McpRawResource[];
+  resourceTemplates?: readonly McpRawResourceTemplate[];
   prompts?: readonly McpRawPrompt[];
 }
 

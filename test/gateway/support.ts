@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { McpServer, ResourceTemplate, createMcpHandler } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
@@ -56,14 +56,20 @@ export interface ToyUpstream extends Listening {
   /** Headers of every request received, to check credential injection and the absence of passthrough. */
   seen: Headers[];
   handler: McpHttpHandler;
+  /** Calls of the `slow` tool, with whether the upstream saw them cancelled (their abort signal fired). */
+  slowCalls: { started: number; cancelled: boolean }[];
 }
 
 /**
  * An SDK v2 MCP server (both eras via createMcpHandler) with `echo` and `add` tools, plus any names given.
- * When `apiKey` is set, requests without `X-Api-Key: <apiKey>` get 401.
+ * When `apiKey` is set, requests without `X-Api-Key: <apiKey>` get 401. `protocolExtras` adds a resource template and
+ * a `slow` tool (progress, cancellation).
  */
-export async function startSdkUpstream(options: { apiKey?: string; extraTools?: string[] } = {}): Promise<ToyUpstream> {
+export async function startSdkUpstream(
+  options: { apiKey?: string; extraTools?: string[]; protocolExtras?: boolean } = {},
+): Promise<ToyUpstream> {
   const seen: Headers[] = [];
+  const slowCalls: ToyUpstream['slowCalls'] = [];
   const handler = createMcpHandler(() => {
     const server = new McpServer(
       { name: 'toy', version: '1.0.0' },
@@ -86,6 +92,7 @@ export async function startSdkUpstream(options: { apiKey?: string; extraTools?: 
     server.registerResource('greeting', 'toy://greeting', { mimeType: 'text/plain' }, async (uri) => ({
       contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello from toy' }],
     }));
+    if (options.protocolExtras) registerExtras(server, slowCalls);
     server.registerPrompt(
       'greet',
       { description: 'Greet someone', argsSchema: z.object({ who: z.string().describe('Whom to greet') }) },
@@ -110,11 +117,47 @@ export async function startSdkUpstream(options: { apiKey?: string; extraTools?: 
     ...listening,
     seen,
     handler,
+    slowCalls,
     close: async () => {
       await handler.close();
       await listening.close();
     },
   };
+}
+
+/** A resource template `toy://items/{id}` and a `slow` tool that reports progress and notices its cancellation. */
+function registerExtras(server: McpServer, slowCalls: ToyUpstream['slowCalls']): void {
+  server.registerResource(
+    'item',
+    new ResourceTemplate('toy://items/{id}', { list: undefined }),
+    { description: 'One item by id', mimeType: 'text/plain' },
+    async (uri, { id }) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: `item ${String(id)}` }] }),
+  );
+  // Reports progress `steps` times, then waits for `waitMs` (or its cancellation) before answering.
+  server.registerTool(
+    'slow',
+    { description: 'Slow work with progress', inputSchema: z.object({ steps: z.number(), waitMs: z.number() }) },
+    async ({ steps, waitMs }, ctx) => {
+      const call = { started: Date.now(), cancelled: false };
+      slowCalls.push(call);
+      const progressToken = ctx.mcpReq._meta?.progressToken;
+      for (let step = 1; step <= steps && progressToken !== undefined; step++) {
+        await ctx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress: step, total: steps, message: `step ${step}` },
+        });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        ctx.mcpReq.signal.addEventListener('abort', () => {
+          call.cancelled = true;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return { content: [{ type: 'text', text: call.cancelled ? 'cancelled' : 'done' }] };
+    },
+  );
 }
 
 /** Accepts connections and requests, and never answers. */
