@@ -65,6 +65,7 @@ export async function buildApp(wharf: Wharf): Promise<FastifyInstance> {
     audit: wharf.auditTrail,
     logger: wharf.logger,
     registry: metrics.registry,
+    bindHost: wharf.config.host,
   });
   app.addHook('onClose', async () => gatewayAccess.close());
   await app.register(gatewayAccessRoutes, {

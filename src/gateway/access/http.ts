@@ -20,6 +20,8 @@ export interface McpGuardOptions {
   oauth: OAuthBearer | undefined;
   limits: GatewayRateLimits;
   metrics: GatewayAccessMetrics;
+  /** The address Wharf listens on; on a loopback address only loopback Host names are served (DNS rebinding). */
+  bindHost: string;
 }
 
 /** The well-known path of the Protected Resource Metadata (RFC 9728 §3). */
@@ -61,6 +63,14 @@ export function mcpAccessGuard(options: McpGuardOptions): preHandlerAsyncHookHan
   const { config } = options;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const path = endpointPath(request);
+    if (!hostAllowed(options, request.hostname)) {
+      return refuse(
+        reply,
+        403,
+        `Invalid Host: ${request.hostname} may not reach this MCP endpoint (Wharf listens on ${options.bindHost}; ` +
+          'add the name to WHARF_GATEWAY_ALLOWED_ORIGINS or set WHARF_GATEWAY_RESOURCE_URL to serve it)',
+      );
+    }
     const origin = request.headers.origin;
     if (origin !== undefined && !originAllowed(config, request, origin)) {
       return refuse(reply, 403, `Invalid Origin: ${origin} may not call this MCP endpoint`);
@@ -132,6 +142,31 @@ async function authenticate(
   return options.authenticator.authenticate(header);
 }
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 sends `Host: evil.example` with a
+ * matching Origin, so the Origin check alone passes it. A Wharf listening on loopback serves only loopback names and
+ * the hosts an operator named (allowed origins, resource URL); one listening on other addresses sits behind names of
+ * its own and checks Origin only.
+ */
+function hostAllowed(options: McpGuardOptions, hostname: string): boolean {
+  if (!LOOPBACK_NAMES.has(options.bindHost.toLowerCase()) && !options.bindHost.startsWith('127.')) return true;
+  const name = hostname.toLowerCase();
+  if (LOOPBACK_NAMES.has(name) || name.startsWith('127.') || name.endsWith('.localhost')) return true;
+  const { config } = options;
+  if (config.resourceUrl !== undefined && new URL(config.resourceUrl).hostname.toLowerCase() === name) return true;
+  return config.allowedOrigins.some((allowed) => allowed === '*' || hostOf(allowed) === name);
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 function originAllowed(config: GatewayAccessConfig, request: FastifyRequest, origin: string): boolean {
   const normalized = origin.toLowerCase().replace(/\/+$/, '');
   if (normalized === requestOrigin(request)) return true;
@@ -164,6 +199,8 @@ export interface GatewayAccessLayerOptions {
   logger: Logger;
   /** The app's Prometheus registry (`/metrics`). */
   registry: Registry;
+  /** `WHARF_HOST`: where Wharf listens. */
+  bindHost: string;
 }
 
 /** Assembles the access layer the MCP endpoints and federation use. */
@@ -187,7 +224,14 @@ export async function createGatewayAccessLayer(options: GatewayAccessLayerOption
     logger: options.logger,
     auditArguments: config.auditArguments,
   });
-  const guard = mcpAccessGuard({ config, authenticator: options.authenticator, oauth, limits, metrics });
+  const guard = mcpAccessGuard({
+    config,
+    authenticator: options.authenticator,
+    oauth,
+    limits,
+    metrics,
+    bindHost: options.bindHost,
+  });
   return {
     access,
     guard,

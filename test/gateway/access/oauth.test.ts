@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendJson } from '../../auth/login/fakes/http-server.js';
@@ -144,6 +145,27 @@ describe('gateway access: OAuth 2.1 resource server', () => {
       const ok = await fetch(t.url, initialize({ ...credential, origin }));
       expect(ok.status).toBe(200);
     }
+  });
+
+  it('refuses DNS rebinding: on loopback, a foreign Host name is refused even with its own Origin', async () => {
+    const post = (host: string) => {
+      const init = initialize({ ...bearer(ADMIN_TOKEN), host, origin: `http://${host}` });
+      return new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(t.url, { method: 'POST', headers: init.headers as Record<string, string> }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(init.body as string);
+      });
+    };
+    const rebound = await post('evil.example');
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toMatch(/Invalid Host: evil\.example/);
+    // Loopback names and the hosts of configured origins are served.
+    expect((await post(`localhost:${new URL(t.url).port}`)).status).toBe(200);
+    expect((await post('console.example.com')).status).toBe(200);
   });
 });
 
