@@ -301,6 +301,9 @@ export class McpHost {
     if (problem) return jsonRpcError(400, INVALID_REQUEST, `Invalid Request: ${problem}`, { id: echoableId(body) });
 
     if (await isLegacyRequest(request, body)) {
+      const tool = legacyToolCall(body);
+      // The SDK hands this same Request to the server factory; it has no headers naming the tool in this era.
+      if (tool !== undefined) legacyCalls.set(request, tool);
       const response = await this.legacy.post(request, body, authInfo, principal);
       // Only a notification the session check accepted may cancel anything.
       const session = request.headers.get(SESSION_HEADER);
@@ -525,15 +528,30 @@ export class McpHost {
 }
 
 /**
- * The tool a modern `tools/call` names. The SDK has already checked that the Mcp-Method and Mcp-Name headers match
- * the body before it asks for a server, so a call only needs its own tool built, not the whole catalogue. Undefined
- * for every other request (and for Base64-encoded names, which no tool name needs).
+ * The tool a `tools/call` names, so that a call builds only its own tool, not the whole catalogue. Modern: the SDK
+ * has already checked that the Mcp-Method and Mcp-Name headers match the body before it asks for a server. Legacy:
+ * read off the body in `post`. Undefined for every other request (and for Base64-encoded names, which no tool name
+ * needs).
  */
 function calledTool(context: McpRequestContext): string | undefined {
-  const headers = context.requestInfo?.headers;
-  if (context.era !== 'modern' || headers?.get('mcp-method') !== 'tools/call') return undefined;
+  const request = context.requestInfo;
+  if (context.era !== 'modern') return request === undefined ? undefined : legacyCalls.get(request);
+  const headers = request?.headers;
+  if (headers?.get('mcp-method') !== 'tools/call') return undefined;
   const name = headers.get('mcp-name')?.trim();
   return name !== undefined && TOOL_NAME.test(name) ? name : undefined;
+}
+
+/** 2025-era `tools/call` requests by their Request, read off the parsed body before the SDK serves them. */
+const legacyCalls = new WeakMap<Request, string>();
+
+/** The tool a single (unbatched) 2025-era `tools/call` message names. */
+function legacyToolCall(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const message = body as { method?: unknown; params?: { name?: unknown } };
+  if (message.method !== 'tools/call') return undefined;
+  const name = message.params?.name;
+  return typeof name === 'string' && TOOL_NAME.test(name) ? name : undefined;
 }
 
 function describe(definition: { title?: string; description?: string; mimeType?: string }) {
