@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { CallToolResult, Prompt, Tool } from '@modelcontextprotocol/client';
 import { WharfError } from '../platform/errors.js';
+import { createOutboundClient } from '../platform/net/outbound.js';
+import type { OutboundClient } from '../platform/net/outbound.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type {
   McpCallContext,
@@ -21,7 +23,7 @@ import type {
 import type { GatewayAccess, GatewayOutcome } from './access.js';
 import { assignNames, namespacedName } from './names.js';
 import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
-import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, guardedFetch } from './upstream.js';
+import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream.js';
 
 export interface VirtualServerDefinition {
   name: string;
@@ -59,7 +61,8 @@ interface Entry {
 
 export class GatewayFederation {
   private connections = new Map<string, UpstreamConnection>();
-  private readonly http: ReturnType<typeof guardedFetch>;
+  /** Upstream URLs come from the registry (user-supplied): the SSRF-guarded client, as for every such request. */
+  private readonly http: OutboundClient;
   private view: Entry[] | undefined;
   private resources: McpRawResource[] | undefined;
   private templates: McpRawResourceTemplate[] | undefined;
@@ -70,7 +73,11 @@ export class GatewayFederation {
   private closed = false;
 
   constructor(private readonly options: FederationOptions) {
-    this.http = guardedFetch(options.allowPrivateNetworks);
+    this.http = createOutboundClient({
+      allowPrivateNetworks: options.allowPrivateNetworks,
+      userAgent: `${options.clientInfo.name}/${options.clientInfo.version}`,
+      timeoutMs: options.timeouts.callMs,
+    });
   }
 
   /** (Re)reads the upstream set; connections whose target did not change are kept. */
@@ -318,7 +325,7 @@ export class GatewayFederation {
     return new UpstreamConnection({
       target,
       timeouts: this.options.timeouts,
-      fetch: this.http.fetch,
+      fetch: this.http.webFetch,
       logger: this.options.logger,
       clientInfo: this.options.clientInfo,
       legacyOnly: this.options.legacyAliases?.has(target.alias) ?? false,

@@ -15,10 +15,6 @@ import type {
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
-import { Agent } from 'undici';
-import { dispatcherFetch } from '../platform/net/dispatcher-fetch.js';
-import { createGuardedLookup, systemResolver } from '../platform/net/guarded-lookup.js';
-import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { McpProgress } from '../mcp/provider.js';
 
@@ -93,25 +89,6 @@ export class CircuitBreaker {
 export function backoffMs(attempt: number, baseMs = 250, capMs = 30_000, random: () => number = Math.random): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-/** fetch for upstream URLs: the same SSRF address policy as every other outbound request, checked at connect time. */
-export function guardedFetch(allowPrivateNetworks: boolean): { fetch: FetchLike; close(): Promise<void> } {
-  const policy = createAddressPolicy(allowPrivateNetworks);
-  const agent = new Agent({ connect: { lookup: createGuardedLookup(systemResolver, policy) } });
-  const send = dispatcherFetch(agent);
-  const fetchLike = (async (url: string | URL, init?: RequestInit) => {
-    const target = new URL(url);
-    if (!allowPrivateNetworks) {
-      const literal = ipLiteralOf(target.hostname);
-      const name = target.hostname.toLowerCase();
-      if ((literal !== null && !policy(literal).allowed) || name === 'localhost' || name.endsWith('.localhost')) {
-        throw new TypeError(`upstream address ${target.host} is not public (set WHARF_ALLOW_PRIVATE_NETWORKS=true)`);
-      }
-    }
-    return send(target, init);
-  }) as FetchLike;
-  return { fetch: fetchLike, close: () => agent.close() };
 }
 
 export interface UpstreamConnectionOptions {

@@ -1,4 +1,4 @@
-import { createAddressPolicy, ipLiteralOf } from '../platform/net/ip-policy.js';
+import { createAddressPolicy, hostVerdict } from '../platform/net/ip-policy.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { RoutableInstance } from './instances.js';
 
@@ -123,16 +123,13 @@ export class InstanceRouting {
   }
 
   private reachable(url: string): boolean {
-    if (this.options.allowPrivateNetworks) return true;
     let hostname: string;
     try {
       hostname = new URL(url).hostname.toLowerCase();
     } catch {
       return false;
     }
-    if (hostname === 'localhost' || hostname.endsWith('.localhost')) return false;
-    const literal = ipLiteralOf(hostname);
-    return literal === null || this.policy(literal).allowed;
+    return hostVerdict(hostname, this.policy, this.options.allowPrivateNetworks).allowed;
   }
 }
 

@@ -129,6 +129,26 @@ export function ipLiteralOf(hostname: string): string | null {
 export type AddressPolicy = (address: string) => AddressVerdict;
 
 /**
+ * What can be decided about a URL's host before any DNS lookup: an IP literal gets the policy's verdict, and the
+ * names RFC 6761 reserves for loopback (`localhost`, `*.localhost`) are refused without trusting the local resolver
+ * to agree, and an allow-list of addresses does not lift that: only `allowPrivateNetworks` does. Any other name is
+ * allowed here and checked when it resolves (guarded-lookup.ts). `address` is the literal, when the host is one.
+ */
+export function hostVerdict(
+  hostname: string,
+  policy: AddressPolicy,
+  allowPrivateNetworks: boolean,
+): AddressVerdict & { address: string | undefined } {
+  const literal = ipLiteralOf(hostname);
+  if (literal !== null) return { ...policy(literal), address: literal };
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  if (!allowPrivateNetworks && (name === 'localhost' || name.endsWith('.localhost'))) {
+    return { allowed: false, label: 'loopback', address: undefined };
+  }
+  return { allowed: true, label: 'name (checked when it resolves)', address: undefined };
+}
+
+/**
  * The policy the outbound client enforces: everything passes when private networks are allowed; otherwise only public
  * addresses and those inside an explicit allow-list (CIDRs or single addresses, e.g. an internal mirror at
  * `10.0.0.5`) pass.

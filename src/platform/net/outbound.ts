@@ -11,7 +11,9 @@ import {
 } from './errors.js';
 import { createGuardedLookup, systemResolver } from './guarded-lookup.js';
 import type { Resolver } from './guarded-lookup.js';
-import { createAddressPolicy, ipLiteralOf } from './ip-policy.js';
+import { createAddressPolicy, hostVerdict } from './ip-policy.js';
+import { dispatcherFetch } from './dispatcher-fetch.js';
+import type { FetchFunction } from './dispatcher-fetch.js';
 
 export interface OutboundClientOptions {
   /** `WHARF_ALLOW_PRIVATE_NETWORKS`: when true, loopback/private/link-local targets are allowed. */
@@ -77,6 +79,11 @@ export interface OutboundClient {
   fetch(url: string | URL, init?: OutboundRequestInit): Promise<OutboundResponse>;
   /** Like `fetch` without redirects, returning the body as a stream. Errors while reading are OutboundErrors too. */
   stream(url: string | URL, init?: OutboundRequestInit): Promise<OutboundStream>;
+  /**
+   * A WHATWG-shaped fetch over the same guarded connections, for libraries that take one (the MCP SDK transports):
+   * the URL is checked like `fetch`'s, redirects are returned, not followed, and no timeout or size cap is added.
+   */
+  readonly webFetch: FetchFunction;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -116,18 +123,8 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     if (url.username || url.password) {
       throw new OutboundUrlError(`URLs with embedded credentials are not allowed (host ${url.host})`, url.host);
     }
-    if (allowPrivateNetworks) return;
-    const literal = ipLiteralOf(url.hostname);
-    if (literal !== null) {
-      const verdict = policy(literal);
-      if (!verdict.allowed) throw OutboundBlockedError.forAddress(url.hostname, literal, verdict.label);
-      return;
-    }
-    const name = url.hostname.toLowerCase().replace(/\.$/, '');
-    // RFC 6761 reserves these names for loopback; refuse them without trusting the local resolver to agree.
-    if (name === 'localhost' || name.endsWith('.localhost')) {
-      throw OutboundBlockedError.forAddress(url.hostname, undefined, 'loopback');
-    }
+    const verdict = hostVerdict(url.hostname, policy, allowPrivateNetworks);
+    if (!verdict.allowed) throw OutboundBlockedError.forAddress(url.hostname, verdict.address, verdict.label);
   }
 
   /** The URL, parsed and checked against the scheme and address rules before any connection is made. */
@@ -280,10 +277,14 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     return { status: head.status, url: head.url, headers: head.headers, body: body(), close };
   }
 
+  const overAgent = dispatcherFetch(agent);
+  const webFetch: FetchFunction = async (url, init) => overAgent(allowedTarget(url), init);
+
   return {
     allowPrivateNetworks,
     fetch: fetchOnce,
     stream,
+    webFetch,
     close: () => agent.close(),
   };
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  OutboundError,
   OutboundBlockedError,
   OutboundNetworkError,
   OutboundRedirectError,
@@ -177,6 +178,32 @@ describe('address policy', () => {
     await expect(client().fetch('ftp://example.com/')).rejects.toBeInstanceOf(OutboundUrlError);
     await expect(client().fetch('http://user:pw@example.com/')).rejects.toBeInstanceOf(OutboundUrlError);
     await expect(client().fetch('not a url')).rejects.toBeInstanceOf(OutboundUrlError);
+  });
+});
+
+describe('webFetch (the WHATWG fetch handed to the MCP SDK transports)', () => {
+  it('refuses what fetch refuses, before connecting', async () => {
+    for (const url of [`http://localhost:${main.port}/hello`, `http://127.0.0.1:${main.port}/hello`, 'ftp://x/']) {
+      await expect(client().webFetch(url)).rejects.toBeInstanceOf(OutboundError);
+    }
+    const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
+    await expect(client({ resolve }).webFetch(`http://registry.example:${main.port}/hello`)).rejects.toThrow(
+      /fetch failed/,
+    );
+  });
+
+  it('sends method, headers and body, and returns redirects unfollowed', async () => {
+    const c = client({ allowPrivateNetworks: true });
+    const echoed = await c.webFetch(`${main.url}/echo`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer t' },
+      body: '{}',
+    });
+    expect(echoed.status).toBe(200);
+    expect(await echoed.json()).toEqual({ method: 'POST', auth: 'Bearer t' });
+    const redirect = await c.webFetch(`${main.url}/redirect?status=307`);
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers.get('location')).toBe('/hello');
   });
 });
 
