@@ -1,31 +1,20 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/cli/commands/audit.js';
 import { WharfClient } from '../../src/sdk/index.js';
 import type { ServerJSON } from '../../src/sdk/index.js';
 import { ADMIN_TOKEN, serverJson } from '../support/app.js';
-import { runWharf, startServer } from '../support/process.js';
-import type { RunningServer } from '../support/process.js';
+import { runWharf, startCliTarget } from '../support/process.js';
+import type { CliTarget } from '../support/process.js';
 
 const NAME = 'com.audited/tool';
 
 describe('wharf audit against a real Wharf process', () => {
-  let server: RunningServer;
-  let dir: string;
-  let env: Record<string, string>;
-  const wharf = (args: string[], extra: Record<string, string> = {}) => runWharf(args, { ...env, ...extra });
+  let target: CliTarget;
+  const wharf = (args: string[], extra: Record<string, string> = {}) => runWharf(args, { ...target.env, ...extra });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-cli-audit-'));
-    server = await startServer(['--data-dir', path.join(dir, 'data')], { WHARF_ADMIN_TOKEN: ADMIN_TOKEN });
-    env = {
-      WHARF_REGISTRY: server.baseUrl,
-      WHARF_TOKEN: ADMIN_TOKEN,
-      WHARF_TOKEN_FILE: path.join(dir, 'no-token.json'),
-      NO_COLOR: '1',
-    };
+    target = await startCliTarget('audit', { WHARF_ADMIN_TOKEN: ADMIN_TOKEN });
+    const server = target.server;
     // Five successful publishes and one refused one make the log to browse.
     const admin = new WharfClient({ baseUrl: server.baseUrl, token: ADMIN_TOKEN });
     for (const v of ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0']) {
@@ -34,10 +23,7 @@ describe('wharf audit against a real Wharf process', () => {
     const intruder = new WharfClient({ baseUrl: server.baseUrl, token: 'wharf_aaaaaaaaaaaa_nope' });
     await intruder.publish(serverJson(NAME, '9.9.9') as ServerJSON).catch(() => undefined);
   }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => target?.close());
 
   it(
     'pages through events with --limit and --cursor, or follows every page with --all',

@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WharfClient } from '../../src/sdk/index.js';
 import type { ServerJSON } from '../../src/sdk/index.js';
 import { ADMIN_TOKEN, serverJson } from '../support/app.js';
-import { runWharf, startServer } from '../support/process.js';
-import type { RunningServer, RunResult } from '../support/process.js';
+import { runWharf, startCliTarget } from '../support/process.js';
+import type { CliTarget, RunResult } from '../support/process.js';
 
 const HEADER_SECRET = 'hdr-s3cret-value-9f8e7d';
 const ENV_SECRET = 'env-s3cret-value-1a2b3c';
@@ -33,38 +30,27 @@ const WEATHER = serverJson('com.acme/weather', '1.0.0', {
 }) as ServerJSON;
 
 describe('wharf gateway against a real Wharf process', () => {
-  let server: RunningServer;
-  let dir: string;
-  let env: Record<string, string>;
+  let target: CliTarget;
   const outputs: RunResult[] = [];
   const wharf = async (args: string[], extra: Record<string, string> = {}) => {
-    const result = await runWharf(args, { ...env, ...extra });
+    const result = await runWharf(args, { ...target.env, ...extra });
     outputs.push(result);
     return result;
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-cli-gateway-'));
-    server = await startServer(['--data-dir', path.join(dir, 'data')], {
+    target = await startCliTarget('gateway', {
       WHARF_ADMIN_TOKEN: ADMIN_TOKEN,
       WHARF_SECRET_KEY: 'cli-gateway-test-secret-key-0123456789abcdef',
       WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '500',
       WHARF_LOG_LEVEL: 'info',
     });
-    env = {
-      WHARF_REGISTRY: server.baseUrl,
-      WHARF_TOKEN: ADMIN_TOKEN,
-      WHARF_TOKEN_FILE: path.join(dir, 'no-token.json'),
-      NO_COLOR: '1',
-    };
+    const server = target.server;
     const admin = new WharfClient({ baseUrl: server.baseUrl, token: ADMIN_TOKEN });
     await admin.publish(WEATHER);
     await admin.publish(serverJson('com.acme/local', '1.0.0') as ServerJSON);
   }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => target?.close());
 
   it('attaches, shows, updates and detaches upstreams', { timeout: 180_000 }, async () => {
     const attach = await wharf(
@@ -184,7 +170,7 @@ describe('wharf gateway against a real Wharf process', () => {
     expect(localOnly.stderr).toContain('has no remotes: only remote servers can be upstreams');
 
     // Nothing any gateway command printed, in this test or the previous one, nor the server's log, holds a value.
-    const everything = [...outputs.map((r) => r.stdout + r.stderr), server.output()].join('\n');
+    const everything = [...outputs.map((r) => r.stdout + r.stderr), target.server.output()].join('\n');
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
   });
 

@@ -1,35 +1,22 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_ACTIONS } from '../../src/cli/commands/keys.js';
 import { ADMIN_TOKEN, serverJson } from '../support/app.js';
-import { runWharf, startServer } from '../support/process.js';
-import type { RunningServer } from '../support/process.js';
+import { runWharf, startCliTarget } from '../support/process.js';
+import type { CliTarget } from '../support/process.js';
 
 const KEY = /^wharf_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/;
 
 describe('wharf keys against a real Wharf process', () => {
-  let server: RunningServer;
-  let dir: string;
-  let env: Record<string, string>;
-  const wharf = (args: string[], extra: Record<string, string> = {}) => runWharf(args, { ...env, ...extra });
+  let target: CliTarget;
+  const wharf = (args: string[], extra: Record<string, string> = {}) => runWharf(args, { ...target.env, ...extra });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-cli-keys-'));
-    server = await startServer(['--data-dir', path.join(dir, 'data')], { WHARF_ADMIN_TOKEN: ADMIN_TOKEN });
     // No token file: every command authenticates with WHARF_TOKEN or --token.
-    env = {
-      WHARF_REGISTRY: server.baseUrl,
-      WHARF_TOKEN: ADMIN_TOKEN,
-      WHARF_TOKEN_FILE: path.join(dir, 'no-token.json'),
-      NO_COLOR: '1',
-    };
+    target = await startCliTarget('keys', { WHARF_ADMIN_TOKEN: ADMIN_TOKEN });
   }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => target?.close());
 
   it('create prints the key once; the key publishes; list, show and revoke', { timeout: 120_000 }, async () => {
     const [json, human] = await Promise.all([
@@ -74,7 +61,7 @@ describe('wharf keys against a real Wharf process', () => {
     expect(Date.parse(expires) - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(Date.parse(expires) - Date.now()).toBeLessThan(31 * 86_400_000);
 
-    const file = path.join(dir, 'server.json');
+    const file = path.join(target.dir, 'server.json');
     fs.writeFileSync(file, JSON.stringify(serverJson('com.acme/weather', '1.0.0')));
     const [published, list, listJson, self] = await Promise.all([
       wharf(['publish', file, '--token', created.key]),
@@ -161,7 +148,7 @@ describe('wharf keys against a real Wharf process', () => {
   });
 
   it('offers exactly the actions the keys API accepts', async () => {
-    const spec = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
+    const spec = (await (await fetch(`${target.server.baseUrl}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { operationId?: string; requestBody?: unknown }>>;
     };
     const create = Object.values(spec.paths)

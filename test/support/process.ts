@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -103,5 +104,35 @@ export async function startServer(args: string[], env: Record<string, string> = 
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
+  };
+}
+
+/** A `wharf serve` in a temporary directory of its own, and the environment that points the CLI at it as admin. */
+export interface CliTarget {
+  server: RunningServer;
+  /** The temporary directory (the server's data lives in `data/` under it); removed by `close`. */
+  dir: string;
+  /** `WHARF_REGISTRY` and `WHARF_TOKEN` (the admin token) for `runWharf`; no token file, no colours. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startCliTarget(label: string, serverEnv: Record<string, string>): Promise<CliTarget> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wharf-cli-${label}-`));
+  const server = await startServer(['--data-dir', path.join(dir, 'data')], serverEnv);
+  const token = serverEnv.WHARF_ADMIN_TOKEN ?? '';
+  return {
+    server,
+    dir,
+    env: {
+      WHARF_REGISTRY: server.baseUrl,
+      WHARF_TOKEN: token,
+      WHARF_TOKEN_FILE: path.join(dir, 'no-token.json'),
+      NO_COLOR: '1',
+    },
+    async close() {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
