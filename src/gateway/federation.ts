@@ -22,6 +22,8 @@ import type {
 } from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
 import { assignNames, namespacedName } from './names.js';
+import { ToolCallPassThrough } from './pass-through.js';
+import type { RoutedTool } from './pass-through.js';
 import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
 import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream.js';
 
@@ -57,6 +59,8 @@ interface Entry {
   upstream: UpstreamConnection;
   tool: Tool;
   raw: McpRawTool;
+  /** Whether the input schema declares `x-mcp-header` parameters (checked by the SDK path only). */
+  declaresHeaders: boolean;
 }
 
 export class GatewayFederation {
@@ -64,6 +68,7 @@ export class GatewayFederation {
   /** Upstream URLs come from the registry (user-supplied): the SSRF-guarded client, as for every such request. */
   private readonly http: OutboundClient;
   private view: Entry[] | undefined;
+  private byName: Map<string, Entry> | undefined;
   private resources: McpRawResource[] | undefined;
   private templates: McpRawResourceTemplate[] | undefined;
   private prompts: McpRawPrompt[] | undefined;
@@ -123,6 +128,41 @@ export class GatewayFederation {
 
   provider(): McpProvider {
     return { id: 'gateway', dynamic: (scope) => this.contents(scope) };
+  }
+
+  /** The pass-through for modern calls to modern upstreams (McpHost.forwardToolCalls). */
+  passThrough(): ToolCallPassThrough {
+    return new ToolCallPassThrough({
+      route: (name, principal, virtualServer) => this.routeTool(name, principal, virtualServer),
+      access: this.options.access,
+      fetch: this.http.webFetch,
+    });
+  }
+
+  /**
+   * The upstream tool a caller may call under `name`, with the same visibility rules as the merged list. Undefined
+   * before the first connection attempts (the SDK path waits for them) and for names that are not federated.
+   */
+  private routeTool(
+    name: string,
+    principal: McpRequestScope['principal'],
+    virtualServer: string | undefined,
+  ): RoutedTool | undefined {
+    if (this.syncing === undefined) return undefined;
+    for (const connection of this.connections.values()) if (!connection.attempted) return undefined;
+    const entry = this.entryNamed(name);
+    if (!entry) return undefined;
+    if (virtualServer !== undefined) {
+      const virtual = this.virtualServers.get(virtualServer);
+      if (!virtual || !selects(virtual, entry.raw.name, entry.upstream.alias)) return undefined;
+    }
+    if (!this.options.access.canSee(principal, virtualServer, entry.raw.name)) return undefined;
+    return { upstream: entry.upstream, name: entry.tool.name, declaresHeaders: entry.declaresHeaders };
+  }
+
+  private entryNamed(name: string): Entry | undefined {
+    this.byName ??= new Map(this.entries().map((entry) => [entry.raw.name, entry]));
+    return this.byName.get(name);
   }
 
   async close(): Promise<void> {
@@ -262,7 +302,12 @@ export class GatewayFederation {
     const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
     const entries = items.map((item, index) => {
       const name = names[index] as string;
-      return { upstream: item.upstream, tool: item.tool, raw: this.rawTool(name, item.upstream, item.tool) };
+      return {
+        upstream: item.upstream,
+        tool: item.tool,
+        raw: this.rawTool(name, item.upstream, item.tool),
+        declaresHeaders: JSON.stringify(item.tool.inputSchema).includes('"x-mcp-header"'),
+      };
     });
     entries.sort((a, b) => (a.raw.name < b.raw.name ? -1 : a.raw.name > b.raw.name ? 1 : 0));
     this.view = entries;
@@ -336,6 +381,7 @@ export class GatewayFederation {
   /** Drops the merged view and tells downstream subscribers, once per burst of changes. */
   private invalidate(): void {
     this.view = undefined;
+    this.byName = undefined;
     this.resources = undefined;
     this.templates = undefined;
     this.prompts = undefined;

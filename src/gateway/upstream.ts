@@ -226,16 +226,45 @@ export class UpstreamConnection {
       if (signal.aborted) throw error;
       // Protocol errors (unknown tool, invalid params) are the caller's, not the upstream's health.
       if (isProtocolError(error)) throw error;
-      this.breaker.failure();
       const message = errorMessage(error);
-      this.lastError = message;
-      if (/timed? ?out/i.test(message))
-        throw new UpstreamTimeoutError(
-          `upstream ${this.alias} did not answer within ${this.options.timeouts.callMs} ms`,
-        );
-      this.drop(message);
-      throw new UpstreamUnavailableError(`upstream ${this.alias} failed: ${message}`);
+      throw this.callFailed(message, /timed? ?out/i.test(message));
     }
+  }
+
+  /**
+   * Where a modern-era call may be sent as raw JSON-RPC (the pass-through): the URL and headers of a Streamable HTTP
+   * upstream this connection reached in 2026-07-28, which holds no session. Undefined otherwise (legacy era, HTTP+SSE,
+   * not connected, circuit open): the call then goes through the SDK client.
+   */
+  forwardTarget(): { url: string; headers: Readonly<Record<string, string>>; callMs: number } | undefined {
+    const { target, timeouts } = this.options;
+    if (!this.client || target.transport !== 'streamable-http' || this.client.getProtocolEra() !== 'modern') {
+      return undefined;
+    }
+    // An open circuit is answered by the SDK path, with its usual message.
+    if (!this.breaker.allow()) return undefined;
+    return { url: target.url, headers: target.headers, callMs: timeouts.callMs };
+  }
+
+  /** A call reached the upstream and was answered. */
+  callSucceeded(): void {
+    this.breaker.success();
+  }
+
+  /**
+   * A call failed in transport or timed out (not a protocol error, which is the caller's): breaker, last error, and
+   * a reconnect when the upstream seems gone; answers the error to report.
+   */
+  callFailed(message: string, timedOut: boolean): UpstreamTimeoutError | UpstreamUnavailableError {
+    this.breaker.failure();
+    this.lastError = message;
+    if (timedOut) {
+      return new UpstreamTimeoutError(
+        `upstream ${this.alias} did not answer within ${this.options.timeouts.callMs} ms`,
+      );
+    }
+    this.drop(message);
+    return new UpstreamUnavailableError(`upstream ${this.alias} failed: ${message}`);
   }
 
   async close(): Promise<void> {

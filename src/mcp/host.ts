@@ -32,6 +32,8 @@ import { WharfError } from '../platform/errors.js';
 import type { Logger } from '../platform/observability/logger.js';
 import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem, jsonRpcError } from './jsonrpc.js';
 import { LegacyCancellations } from './cancellations.js';
+import { forwardableToolCall } from './forwarding.js';
+import type { ToolCallForwarder } from './forwarding.js';
 import { LegacyEndpoint } from './legacy.js';
 import type { LegacySessions } from './sessions.js';
 import type {
@@ -185,6 +187,7 @@ export class McpHost {
   private readonly cancellations = new LegacyCancellations();
   private readonly listTtlMs: number;
   private closing: Promise<void> | undefined;
+  private forwarder: ToolCallForwarder | undefined;
 
   constructor(private readonly options: McpHostOptions) {
     this.listTtlMs = options.listTtlMs ?? 5 * 60 * 1000;
@@ -231,6 +234,11 @@ export class McpHost {
     this.providers.push({ provider, tools, resources: provider.resources ?? [], templates });
   }
 
+  /** Modern tool calls are offered to `forwarder` first (the gateway's pass-through); it may decline any of them. */
+  forwardToolCalls(forwarder: ToolCallForwarder): void {
+    this.forwarder = forwarder;
+  }
+
   /** Serves one exchange; never throws (failures become JSON-RPC error responses). */
   async handle(exchange: McpHttpExchange, caller: McpCaller): Promise<Response> {
     const { request } = exchange;
@@ -238,7 +246,7 @@ export class McpHost {
       const authInfo = authInfoOf(caller);
       switch (request.method) {
         case 'POST':
-          return await this.post(request, exchange.body, authInfo, caller.principal);
+          return await this.post(request, exchange.body, authInfo, caller);
         case 'GET':
           return this.legacy.openStream(request, caller.principal);
         case 'DELETE':
@@ -283,7 +291,7 @@ export class McpHost {
     request: Request,
     raw: Buffer | undefined,
     authInfo: AuthInfo | undefined,
-    principal: Principal | null,
+    caller: McpCaller,
   ): Promise<Response> {
     if (!isJsonContentType(request.headers.get('content-type'))) {
       return jsonRpcError(415, SERVER_ERROR, 'Unsupported Media Type: send the JSON-RPC message as application/json');
@@ -300,6 +308,18 @@ export class McpHost {
     const problem = envelopeProblem(body);
     if (problem) return jsonRpcError(400, INVALID_REQUEST, `Invalid Request: ${problem}`, { id: echoableId(body) });
 
+    const forwardable = this.forwarder && forwardableToolCall(request, body);
+    if (forwardable) {
+      const forwarded = await this.forwarder?.({
+        request,
+        message: forwardable,
+        principal: caller.principal,
+        virtualServer: virtualServerOf(request),
+        address: caller.address,
+      });
+      if (forwarded) return forwarded;
+    }
+    const principal = caller.principal;
     if (await isLegacyRequest(request, body)) {
       const tool = legacyToolCall(body);
       // The SDK hands this same Request to the server factory; it has no headers naming the tool in this era.
@@ -462,7 +482,7 @@ export class McpHost {
         try {
           return await tool.call(args as Record<string, unknown> | undefined, context);
         } catch (error) {
-          if (error instanceof WharfError) return toolError(errorText(error));
+          if (error instanceof WharfError) return toolError(toolErrorText(error));
           this.options.logger.error({ err: error, provider: provider.id, tool: tool.name }, 'MCP tool failed');
           return toolError(`${tool.name} failed unexpectedly; the server log has the details`);
         } finally {
@@ -520,7 +540,7 @@ export class McpHost {
     try {
       return await tool.handler(args as never, context);
     } catch (error) {
-      if (error instanceof WharfError) return toolError(errorText(error));
+      if (error instanceof WharfError) return toolError(toolErrorText(error));
       this.options.logger.error({ err: error, provider: provider.id, tool: tool.name }, 'MCP tool failed');
       return toolError(`${tool.name} failed unexpectedly; the server log has the details`);
     }
@@ -566,7 +586,8 @@ export function toolError(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
 
-function errorText(error: WharfError): string {
+/** A refusal's text as a tool error result shows it, with its field errors. */
+export function toolErrorText(error: WharfError): string {
   const details = (error.errors ?? []).map((detail) => detail.message);
   return details.length > 0 ? `${error.detail}: ${details.join('; ')}` : error.detail;
 }

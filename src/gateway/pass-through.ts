@@ -1,0 +1,218 @@
+/**
+ * The pass-through: a modern `tools/call` routed to a 2026-07-28 upstream is forwarded as the JSON-RPC message it
+ * is — only the tool name changes — and the upstream's answer (JSON, or an SSE stream carrying progress before the
+ * result) goes back as it comes. Both eras being stateless and the client's id, `_meta` envelope and progress token
+ * being forwarded unchanged, nothing has to be translated, so no SDK server or client is built per call (they cost
+ * most of the gateway's time per call). The same rules as the SDK path apply: who may see and call the tool, rate
+ * limits, the audit record, the call timeout and the circuit breaker; the client's token is never forwarded.
+ */
+import type { Principal } from '../auth/authenticator.js';
+import { MODERN_REVISION } from '../mcp/forwarding.js';
+import type { ForwardableToolCall, ToolCallMessage } from '../mcp/forwarding.js';
+import { toolError, toolErrorText } from '../mcp/host.js';
+import { WharfError } from '../platform/errors.js';
+import type { FetchFunction } from '../platform/net/dispatcher-fetch.js';
+import type { GatewayAccess, GatewayCall, GatewayOutcome } from './access.js';
+import type { UpstreamConnection } from './upstream.js';
+
+/** The upstream behind a downstream tool name, for a caller allowed to call it there. */
+export interface RoutedTool {
+  upstream: UpstreamConnection;
+  /** The tool's name at the upstream. */
+  name: string;
+  /** Tools declaring `x-mcp-header` parameters need the SDK's header checks: never forwarded. */
+  declaresHeaders: boolean;
+}
+
+export interface PassThroughOptions {
+  route(name: string, principal: Principal | null, virtualServer: string | undefined): RoutedTool | undefined;
+  access: GatewayAccess;
+  fetch: FetchFunction;
+}
+
+const JSON_TYPE = 'application/json';
+
+export class ToolCallPassThrough {
+  constructor(private readonly options: PassThroughOptions) {}
+
+  /** Answers the call, or undefined when it is not the pass-through's to answer (the SDK path serves it). */
+  async forward(call: ForwardableToolCall): Promise<Response | undefined> {
+    const { message } = call;
+    const routed = this.options.route(message.params.name, call.principal, call.virtualServer);
+    if (!routed || routed.declaresHeaders) return undefined;
+    const target = routed.upstream.forwardTarget();
+    if (!target) return undefined;
+
+    const { access } = this.options;
+    const args = message.params.arguments;
+    const record: GatewayCall = {
+      principal: call.principal,
+      virtualServer: call.virtualServer,
+      upstream: routed.upstream.alias,
+      tool: message.params.name,
+      argumentBytes: args === undefined ? 0 : Buffer.byteLength(JSON.stringify(args)),
+      argumentKeys: args === undefined ? undefined : Object.keys(args),
+      clientAddress: call.address,
+    };
+    const started = performance.now();
+    const finish = (outcome: GatewayOutcome, error?: string) =>
+      access.record({ ...record, outcome, latencyMs: performance.now() - started, error });
+
+    try {
+      await access.admit(record);
+    } catch (refusal) {
+      if (!(refusal instanceof WharfError)) throw refusal;
+      finish(refusal.status === 429 ? 'rate_limited' : 'denied', refusal.message);
+      const result = toolError(toolErrorText(refusal));
+      // Retry information a client (or the model) can act on, without parsing the text.
+      const retryAfter = (refusal as { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retryAfter !== undefined) result._meta = { 'dev.wharf/retryAfterSeconds': retryAfter };
+      return resultResponse(message, result);
+    }
+
+    // The call timeout bounds the whole exchange, streamed answers included; a client that goes away cancels it
+    // (the modern rule: closing the stream is the cancellation, which the upstream then sees too).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), target.callMs);
+    const clientGone = () => controller.abort();
+    call.request.signal.addEventListener('abort', clientGone, { once: true });
+    const release = () => {
+      clearTimeout(timer);
+      call.request.signal.removeEventListener('abort', clientGone);
+    };
+    const failed = (reason: string) => {
+      release();
+      if (call.request.signal.aborted) {
+        finish('error', 'the client closed the request');
+        return new Response(null, { status: 499 });
+      }
+      const timedOut = controller.signal.aborted;
+      const error = routed.upstream.callFailed(reason, timedOut);
+      finish(timedOut ? 'timeout' : 'unavailable', error.message);
+      return resultResponse(message, toolError(error.message));
+    };
+
+    let response: Response;
+    try {
+      response = await this.options.fetch(target.url, {
+        method: 'POST',
+        headers: {
+          ...target.headers,
+          'content-type': JSON_TYPE,
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': MODERN_REVISION,
+          'mcp-method': 'tools/call',
+          'mcp-name': routed.name,
+        },
+        body: JSON.stringify({ ...message, params: { ...message.params, name: routed.name } }),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      return failed(error instanceof Error ? error.message : String(error));
+    }
+
+    const type = response.headers.get('content-type') ?? '';
+    if (response.ok && type.startsWith('text/event-stream') && response.body) {
+      routed.upstream.callSucceeded();
+      const watcher = outcomeWatcher(message.id, (outcome, error) => {
+        release();
+        finish(outcome, error);
+      });
+      // A timeout or a client that goes away ends the stream without a response: audited as such.
+      controller.signal.addEventListener(
+        'abort',
+        () => watcher.abandon(call.request.signal.aborted ? 'the client closed the stream' : 'timeout'),
+        { once: true },
+      );
+      return new Response(response.body.pipeThrough(watcher.stream), {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+      });
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      return failed(error instanceof Error ? error.message : String(error));
+    }
+    release();
+    const answer = response.status < 500 && type.startsWith(JSON_TYPE) ? parseAnswer(text, message.id) : undefined;
+    if (!answer) {
+      const error = routed.upstream.callFailed(`HTTP ${response.status} from the upstream`, false);
+      finish('unavailable', error.message);
+      return resultResponse(message, toolError(error.message));
+    }
+    routed.upstream.callSucceeded();
+    finish(answer.outcome, answer.error);
+    // A JSON-RPC error (unknown tool, invalid arguments) is the caller's: it goes back as the upstream gave it.
+    return new Response(text, { status: response.status, headers: { 'content-type': JSON_TYPE } });
+  }
+}
+
+interface Answer {
+  outcome: GatewayOutcome;
+  error?: string | undefined;
+}
+
+/** The outcome of the upstream's JSON-RPC response to `id`, or undefined when the text is not one. */
+function parseAnswer(text: string, id: string | number): Answer | undefined {
+  let message: { id?: unknown; result?: { isError?: unknown }; error?: { message?: unknown } };
+  try {
+    message = JSON.parse(text) as typeof message;
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null || message.id !== id) return undefined;
+  if (message.error) return { outcome: 'error', error: String(message.error.message ?? 'JSON-RPC error') };
+  if (message.result === undefined) return undefined;
+  return message.result.isError === true ? { outcome: 'tool_error' } : { outcome: 'success' };
+}
+
+/**
+ * Passes an SSE stream through untouched while reading it for the response to `id`, so the call is audited with
+ * its outcome once the stream ends (or `error` when it ends without one: the upstream or the client went away).
+ */
+function outcomeWatcher(id: string | number, done: (outcome: GatewayOutcome, error?: string) => void) {
+  const decoder = new TextDecoder();
+  let pending = '';
+  let answer: Answer | undefined;
+  let reported = false;
+  const report = (outcome: GatewayOutcome, error?: string) => {
+    if (reported) return;
+    reported = true;
+    done(outcome, error);
+  };
+  const scan = (text: string) => {
+    pending += text;
+    let end: number;
+    while ((end = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, end).replace(/\r$/, '');
+      pending = pending.slice(end + 1);
+      if (line.startsWith('data:')) answer = parseAnswer(line.slice(5).trim(), id) ?? answer;
+    }
+  };
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      if (!answer) scan(decoder.decode(chunk, { stream: true }));
+    },
+    flush() {
+      report(answer?.outcome ?? 'error', answer ? answer.error : 'the stream ended without a response');
+    },
+  });
+  return {
+    stream,
+    /** The exchange was aborted: the response, if it came, still decides the outcome. */
+    abandon(reason: 'timeout' | string) {
+      if (answer) report(answer.outcome, answer.error);
+      else report(reason === 'timeout' ? 'timeout' : 'error', reason);
+    },
+  };
+}
+
+function resultResponse(message: ToolCallMessage, result: object): Response {
+  return Response.json(
+    { jsonrpc: '2.0', id: message.id, result: { ...result, resultType: 'complete' } },
+    { status: 200, headers: { 'content-type': JSON_TYPE } },
+  );
+}
