@@ -135,7 +135,7 @@ export class GatewayFederation {
     return new ToolCallPassThrough({
       route: (name, principal, virtualServer) => this.routeTool(name, principal, virtualServer),
       access: this.options.access,
-      fetch: this.http.webFetch,
+      http: this.http,
     });
   }
 

@@ -11,7 +11,8 @@ import { MODERN_REVISION } from '../mcp/forwarding.js';
 import type { ForwardableToolCall, ToolCallMessage } from '../mcp/forwarding.js';
 import { toolError, toolErrorText } from '../mcp/host.js';
 import { WharfError } from '../platform/errors.js';
-import type { FetchFunction } from '../platform/net/dispatcher-fetch.js';
+import { OutboundTimeoutError } from '../platform/net/errors.js';
+import type { OutboundClient, OutboundStream } from '../platform/net/outbound.js';
 import type { GatewayAccess, GatewayCall, GatewayOutcome } from './access.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -27,7 +28,8 @@ export interface RoutedTool {
 export interface PassThroughOptions {
   route(name: string, principal: Principal | null, virtualServer: string | undefined): RoutedTool | undefined;
   access: GatewayAccess;
-  fetch: FetchFunction;
+  /** The SSRF-guarded client of the upstream connections. */
+  http: OutboundClient;
 }
 
 const JSON_TYPE = 'application/json';
@@ -72,29 +74,21 @@ export class ToolCallPassThrough {
 
     // The call timeout bounds the whole exchange, streamed answers included; a client that goes away cancels it
     // (the modern rule: closing the stream is the cancellation, which the upstream then sees too).
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), target.callMs);
-    const clientGone = () => controller.abort();
-    call.request.signal.addEventListener('abort', clientGone, { once: true });
-    const release = () => {
-      clearTimeout(timer);
-      call.request.signal.removeEventListener('abort', clientGone);
-    };
-    const failed = (reason: string) => {
-      release();
-      if (call.request.signal.aborted) {
+    const signal = call.request.signal;
+    const failed = (error: unknown) => {
+      if (signal.aborted) {
         finish('error', 'the client closed the request');
         return new Response(null, { status: 499 });
       }
-      const timedOut = controller.signal.aborted;
-      const error = routed.upstream.callFailed(reason, timedOut);
-      finish(timedOut ? 'timeout' : 'unavailable', error.message);
-      return resultResponse(message, toolError(error.message));
+      const reason = error instanceof Error ? error.message : String(error);
+      const failure = routed.upstream.callFailed(reason, error instanceof OutboundTimeoutError);
+      finish(error instanceof OutboundTimeoutError ? 'timeout' : 'unavailable', failure.message);
+      return resultResponse(message, toolError(failure.message));
     };
 
-    let response: Response;
+    let upstream: OutboundStream;
     try {
-      response = await this.options.fetch(target.url, {
+      upstream = await this.options.http.stream(target.url, {
         method: 'POST',
         headers: {
           ...target.headers,
@@ -105,47 +99,53 @@ export class ToolCallPassThrough {
           'mcp-name': routed.name,
         },
         body: JSON.stringify({ ...message, params: { ...message.params, name: routed.name } }),
-        signal: controller.signal,
+        timeoutMs: target.callMs,
+        signal,
       });
     } catch (error) {
-      return failed(error instanceof Error ? error.message : String(error));
+      return failed(error);
     }
 
-    const type = response.headers.get('content-type') ?? '';
-    if (response.ok && type.startsWith('text/event-stream') && response.body) {
+    const type = upstream.headers.get('content-type') ?? '';
+    if (upstream.status === 200 && type.startsWith('text/event-stream')) {
       routed.upstream.callSucceeded();
-      const watcher = outcomeWatcher(message.id, (outcome, error) => {
-        release();
-        finish(outcome, error);
-      });
-      // A timeout or a client that goes away ends the stream without a response: audited as such.
-      controller.signal.addEventListener(
-        'abort',
-        () => watcher.abandon(call.request.signal.aborted ? 'the client closed the stream' : 'timeout'),
-        { once: true },
-      );
-      return new Response(response.body.pipeThrough(watcher.stream), {
+      const watcher = outcomeWatcher(message.id, finish);
+      return new Response(ReadableStream.from(watched(upstream, watcher, signal)).pipeThrough(watcher.stream), {
         status: 200,
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
       });
     }
     let text: string;
     try {
-      text = await response.text();
+      const chunks: Buffer[] = [];
+      for await (const chunk of upstream.body) chunks.push(chunk);
+      text = Buffer.concat(chunks).toString('utf8');
     } catch (error) {
-      return failed(error instanceof Error ? error.message : String(error));
+      return failed(error);
     }
-    release();
-    const answer = response.status < 500 && type.startsWith(JSON_TYPE) ? parseAnswer(text, message.id) : undefined;
-    if (!answer) {
-      const error = routed.upstream.callFailed(`HTTP ${response.status} from the upstream`, false);
-      finish('unavailable', error.message);
-      return resultResponse(message, toolError(error.message));
-    }
+    const answer = upstream.status < 500 && type.startsWith(JSON_TYPE) ? parseAnswer(text, message.id) : undefined;
+    if (!answer) return failed(new Error(`HTTP ${upstream.status} from the upstream`));
     routed.upstream.callSucceeded();
     finish(answer.outcome, answer.error);
     // A JSON-RPC error (unknown tool, invalid arguments) is the caller's: it goes back as the upstream gave it.
-    return new Response(text, { status: response.status, headers: { 'content-type': JSON_TYPE } });
+    return new Response(text, { status: upstream.status, headers: { 'content-type': JSON_TYPE } });
+  }
+}
+
+/** The upstream's SSE body; an exchange cut short (timeout, client gone, upstream gone) is audited as such. */
+async function* watched(
+  upstream: OutboundStream,
+  watcher: ReturnType<typeof outcomeWatcher>,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of upstream.body) yield chunk;
+  } catch (error) {
+    watcher.abandon(error instanceof OutboundTimeoutError ? 'timeout' : 'the upstream stream failed');
+    throw error;
+  } finally {
+    upstream.close();
+    if (signal.aborted) watcher.abandon('the client closed the stream');
   }
 }
 

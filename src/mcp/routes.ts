@@ -113,7 +113,10 @@ function toWebRequest(request: FastifyRequest, reply: FastifyReply): Request {
   }
   // A client that goes away cancels its request (the 2026-07-28 rule) and closes any stream it held.
   const controller = new AbortController();
-  reply.raw.once('close', () => controller.abort());
+  // 'close' also follows every completed response: only an unfinished one is a cancellation (and aborting costs).
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
   return new Request(endpointUrl(request), {
     method: request.method,
     headers,
