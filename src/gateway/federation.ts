@@ -398,10 +398,10 @@ function selects(virtual: VirtualServerDefinition, name: string, alias: string):
   return virtual.tools.some((pattern) => (pattern.endsWith('__*') ? pattern.slice(0, -3) === alias : pattern === name));
 }
 
-/** Connections are shared per (alias, URL, credentials): a change of any of them opens a new one. */
+/** Connections are shared per (alias, URLs, credentials): a change of any of them opens a new one. */
 function poolKey(target: UpstreamTarget): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify([target.transport, target.url, Object.entries(target.headers).sort()]))
+    .update(JSON.stringify([target.transport, target.url, target.urls ?? [], Object.entries(target.headers).sort()]))
     .digest('base64url');
   return `${target.alias} ${digest}`;
 }

@@ -114,14 +114,17 @@ export class GatewayService {
     return (await this.store.listUpstreams()).flatMap((row) => {
       const values = this.values(row);
       const url = fill(row.url_template, values.variables);
-      // One pooled connection per upstream: the hook rotates which instance it is (see src/liveness/routing.ts).
-      const [first] = this.endpoints({ server: row.server_name, version: row.version, url, transport: row.transport });
+      // One pooled connection per upstream, at the first URL (the hook rotates which instance that is, see
+      // src/liveness/routing.ts); stateless calls are spread over all of them.
+      const urls = this.endpoints({ server: row.server_name, version: row.version, url, transport: row.transport });
+      const [first] = urls;
       if (first === undefined) return [];
       return [
         {
           alias: row.alias,
           transport: row.transport as UpstreamTransport,
           url: first,
+          urls,
           headers: values.headers,
         },
       ];

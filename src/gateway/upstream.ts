@@ -24,7 +24,13 @@ export type UpstreamTransport = 'streamable-http' | 'sse';
 export interface UpstreamTarget {
   alias: string;
   transport: UpstreamTransport;
+  /** Where the pooled SDK connection goes. */
   url: string;
+  /**
+   * Every URL the upstream can be reached at (registered passing instances), `url` first. Stateless (2026-07-28)
+   * calls forwarded by the pass-through are spread over them in turn; the pooled connection stays on `url`.
+   */
+  urls?: readonly string[];
   headers: Record<string, string>;
 }
 
@@ -115,6 +121,8 @@ export class UpstreamConnection {
   private lastError: string | null = null;
   private connectedAt: string | null = null;
   private attempts = 0;
+  /** Round-robin position over the target's URLs for forwarded calls. */
+  private turn = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -243,7 +251,9 @@ export class UpstreamConnection {
     }
     // An open circuit is answered by the SDK path, with its usual message.
     if (!this.breaker.allow()) return undefined;
-    return { url: target.url, headers: target.headers, callMs: timeouts.callMs };
+    const urls = target.urls ?? [target.url];
+    const url = urls[this.turn++ % urls.length] ?? target.url;
+    return { url, headers: target.headers, callMs: timeouts.callMs };
   }
 
   /** A call reached the upstream and was answered. */

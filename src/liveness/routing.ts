@@ -35,8 +35,9 @@ interface Choice {
  * The gateway's "healthy registered instances" hook. When a server has registered instances (for the upstream's
  * version: an instance that names another version in `metadata.version` is not used), the gateway connects to a
  * passing one, never to a critical one, and not to the remote URL; with no instance registered, it connects to the
- * remote URL. The choice is sticky while the instance passes (the gateway pools one connection per upstream, which
- * may hold a session) and moves round-robin to the next passing instance when it goes critical or leaves; each
+ * remote URL. The answer lists every usable instance: stateless (2026-07-28) calls are spread over all of them in
+ * turn; the first is where the gateway's pooled connection goes (it may hold a 2025-era session), sticky while it
+ * passes, and moves round-robin to the next passing instance when it goes critical or leaves; each
  * process starts the rotation at a random place, so replicas spread over the instances. When every registered
  * instance is critical the answer is empty: the gateway withdraws the upstream's tools (as for any dead upstream)
  * rather than sending calls to instances that stopped proving they are alive, or to a remote URL they may stand for.
@@ -46,7 +47,7 @@ interface Choice {
 export class InstanceRouting {
   private readonly chosen = new Map<string, string>();
   /** What each upstream was last answered, to tell the gateway only when an answer would change. */
-  private readonly answered = new Map<string, { upstream: RoutedUpstream; first: string | undefined }>();
+  private readonly answered = new Map<string, { upstream: RoutedUpstream; urls: readonly string[] }>();
   private readonly listeners: (() => void)[] = [];
   private readonly start: number;
   private readonly policy: ReturnType<typeof createAddressPolicy>;
@@ -60,7 +61,7 @@ export class InstanceRouting {
     instances.onDirectoryChange(() => this.directoryChanged());
   }
 
-  /** Called when an upstream that was answered before would now be reached elsewhere (the gateway reconnects). */
+  /** Called when the URLs of an upstream answered before changed (the gateway reconnects and rebalances). */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }
@@ -70,7 +71,7 @@ export class InstanceRouting {
     const key = keyOf(upstream);
     const choice = this.choose(upstream);
     const previous = this.answered.get(key);
-    if (choice.refusal !== undefined && (previous === undefined || previous.first !== undefined)) {
+    if (choice.refusal !== undefined && (previous === undefined || previous.urls.length > 0)) {
       this.options.logger.warn(
         { server: upstream.server, version: upstream.version },
         `gateway: ${choice.refusal}; its tools are withdrawn until one passes`,
@@ -78,14 +79,15 @@ export class InstanceRouting {
     }
     if (choice.instanceId === undefined) this.chosen.delete(key);
     else this.chosen.set(key, choice.instanceId);
-    this.answered.set(key, { upstream, first: choice.urls[0] });
+    this.answered.set(key, { upstream, urls: choice.urls });
     return choice.urls;
   };
 
   private directoryChanged(): void {
     let moved = false;
-    for (const [, { upstream, first }] of this.answered) {
-      if (this.choose(upstream).urls[0] !== first) moved = true;
+    for (const [, { upstream, urls }] of this.answered) {
+      const now = this.choose(upstream).urls;
+      if (now.length !== urls.length || now.some((url, i) => url !== urls[i])) moved = true;
     }
     if (moved) for (const listener of this.listeners) listener();
   }

@@ -100,10 +100,22 @@ describe('the gateway routes to passing registered instances', () => {
   it('routes to a registered instance, not the remote URL, and fails over when it goes critical', async () => {
     const first = await echo('hello');
     expect(first.result.content).toEqual([{ type: 'text', text: 'echo: hello' }]);
-    const serving = first.answeredBy;
+    expect(first.answeredBy).toBeDefined();
+    // Stateless (2026-07-28) calls are spread over the passing instances in turn.
+    const spread = new Set([first.answeredBy, (await echo('a')).answeredBy, (await echo('b')).answeredBy]);
+    expect(spread).toEqual(new Set([one, two]));
+    // 2025-era calls go over the pooled connection, which stays with one instance while it passes.
+    const legacy = await connect(gatewayUrl, 'legacy', adminHeaders);
+    const legacyEcho = async (text: string) => {
+      const before = [one.seen.length, two.seen.length];
+      await legacy.callTool({ name: 'bal__echo', arguments: { text } });
+      return one.seen.length > (before[0] ?? 0) ? one : two.seen.length > (before[1] ?? 0) ? two : undefined;
+    };
+    const serving = await legacyEcho('sticky');
     expect(serving).toBeDefined();
-    // Sticky while it passes: the pooled connection (and any session on it) stays with one instance.
-    expect((await echo('again')).answeredBy).toBe(serving);
+    expect(await legacyEcho('again')).toBe(serving);
+    expect(await legacyEcho('and again')).toBe(serving);
+    await legacy.close();
 
     // The serving instance stops beating; the other keeps going. After one TTL the reaper marks it critical.
     const [live] = instances.filter((i) => i.upstream !== serving);
@@ -188,14 +200,22 @@ describe('InstanceRouting', () => {
       'https://c.example/mcp',
       'https://a.example/mcp',
     ]);
-    // A new instance does not move a healthy choice.
+    // A new instance joins the rotation of stateless calls (the gateway is told) without moving a healthy choice.
     directory.entries.push(instance('d', 'https://d.example/mcp'));
     directory.change();
-    expect(changes).toBe(0);
-    expect(routing.endpoints(upstream)[0]).toBe('https://b.example/mcp');
-    directory.entries[1] = instance('b', 'https://b.example/mcp', 'critical');
+    expect(changes).toBe(1);
+    expect(routing.endpoints(upstream)).toEqual([
+      'https://b.example/mcp',
+      'https://c.example/mcp',
+      'https://d.example/mcp',
+      'https://a.example/mcp',
+    ]);
+    // Nothing changed: nothing to tell.
     directory.change();
     expect(changes).toBe(1);
+    directory.entries[1] = instance('b', 'https://b.example/mcp', 'critical');
+    directory.change();
+    expect(changes).toBe(2);
     expect(routing.endpoints(upstream)[0]).toBe('https://c.example/mcp');
     directory.entries.splice(2, 1);
     directory.change();
