@@ -68,6 +68,8 @@ export interface WharfConfig {
   gatewayPassthroughAliases: string[];
   /** Gateway: upstream aliases the gateway speaks 2025-11-25 to, even when they offer 2026-07-28. */
   gatewayLegacyAliases: string[];
+  /** Gateway: forward modern calls to modern upstreams as they are (false: every call through the SDK path). */
+  gatewayForwardCalls: boolean;
 }
 
 export interface LoginConfig {
@@ -192,6 +194,7 @@ const schema = z.object({
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
     'must be 64 hex characters (a 32-byte Ed25519 seed, e.g. from `openssl rand -hex 32`)',
   ),
+  gatewayForwardCalls: bool('WHARF_GATEWAY_FORWARD_CALLS'),
   gatewayLegacyAliases: z
     .string()
     .transform((v) =>
@@ -380,6 +383,7 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   gatewayCallTimeoutMs: 'WHARF_GATEWAY_CALL_TIMEOUT_MS',
   gatewayPassthroughAliases: 'WHARF_GATEWAY_PASSTHROUGH_ALIASES',
   gatewayLegacyAliases: 'WHARF_GATEWAY_LEGACY_ALIASES',
+  gatewayForwardCalls: 'WHARF_GATEWAY_FORWARD_CALLS',
 };
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): WharfConfig {
@@ -444,6 +448,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     gatewayCallTimeoutMs: env.WHARF_GATEWAY_CALL_TIMEOUT_MS ?? 60_000,
     gatewayPassthroughAliases: env.WHARF_GATEWAY_PASSTHROUGH_ALIASES ?? '',
     gatewayLegacyAliases: env.WHARF_GATEWAY_LEGACY_ALIASES ?? '',
+    gatewayForwardCalls: env.WHARF_GATEWAY_FORWARD_CALLS ?? true,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -542,6 +547,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     gatewayCallTimeoutMs: c.gatewayCallTimeoutMs,
     gatewayPassthroughAliases: c.gatewayPassthroughAliases,
     gatewayLegacyAliases: c.gatewayLegacyAliases,
+    gatewayForwardCalls: c.gatewayForwardCalls,
   };
 }
 

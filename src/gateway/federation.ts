@@ -22,8 +22,8 @@ import type {
 } from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
 import { assignNames, namespacedName } from './names.js';
-import { ToolCallPassThrough } from './pass-through.js';
-import type { RoutedTool } from './pass-through.js';
+import { CallForwarding } from './call-forwarding.js';
+import type { RoutedTool } from './call-forwarding.js';
 import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
 import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream.js';
 
@@ -130,9 +130,9 @@ export class GatewayFederation {
     return { id: 'gateway', dynamic: (scope) => this.contents(scope) };
   }
 
-  /** The pass-through for modern calls to modern upstreams (McpHost.forwardToolCalls). */
-  passThrough(): ToolCallPassThrough {
-    return new ToolCallPassThrough({
+  /** Call forwarding for modern calls to modern upstreams (McpHost.forwardToolCalls). */
+  callForwarding(): CallForwarding {
+    return new CallForwarding({
       route: (name, principal, virtualServer) => this.routeTool(name, principal, virtualServer),
       access: this.options.access,
       http: this.http,

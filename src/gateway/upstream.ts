@@ -28,7 +28,7 @@ export interface UpstreamTarget {
   url: string;
   /**
    * Every URL the upstream can be reached at (registered passing instances), `url` first. Stateless (2026-07-28)
-   * calls forwarded by the pass-through are spread over them in turn; the pooled connection stays on `url`.
+   * calls the gateway forwards are spread over them in turn; the pooled connection stays on `url`.
    */
   urls?: readonly string[];
   headers: Record<string, string>;
@@ -240,7 +240,7 @@ export class UpstreamConnection {
   }
 
   /**
-   * Where a modern-era call may be sent as raw JSON-RPC (the pass-through): the URL and headers of a Streamable HTTP
+   * Where a modern-era call may be sent as raw JSON-RPC (call forwarding): the URL and headers of a Streamable HTTP
    * upstream this connection reached in 2026-07-28, which holds no session. Undefined otherwise (legacy era, HTTP+SSE,
    * not connected, circuit open): the call then goes through the SDK client.
    */

@@ -27,8 +27,10 @@ export async function createGatewayFederation(
     legacyAliases: new Set(wharf.config.gatewayLegacyAliases),
   });
   host.register(federation.provider());
-  const passThrough = federation.passThrough();
-  host.forwardToolCalls((call) => passThrough.forward(call));
+  if (wharf.config.gatewayForwardCalls) {
+    const forwarding = federation.callForwarding();
+    host.forwardToolCalls((call) => forwarding.forward(call));
+  }
   // Registered instances came, went or changed state: reconnect where the endpoints hook now points.
   wharf.gateway.onEndpointsChange(() => {
     federation

@@ -1,6 +1,6 @@
 /**
  * The seam for forwarding a modern `tools/call` as it is, without building an SDK server for it (the gateway's
- * pass-through to 2026-07-28 upstreams). The host offers a call to the forwarder only when the SDK would accept the
+ * call forwarding to 2026-07-28 upstreams). The host offers a call to the forwarder only when the SDK would accept the
  * request unchanged, so that every refusal (bad envelope, header mismatch, unknown version) keeps the SDK's own answer.
  */
 import { classifyInboundRequest } from '@modelcontextprotocol/server';

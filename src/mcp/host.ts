@@ -234,7 +234,7 @@ export class McpHost {
     this.providers.push({ provider, tools, resources: provider.resources ?? [], templates });
   }
 
-  /** Modern tool calls are offered to `forwarder` first (the gateway's pass-through); it may decline any of them. */
+  /** Modern tool calls are offered to `forwarder` first (the gateway's call forwarding); it may decline any of them. */
   forwardToolCalls(forwarder: ToolCallForwarder): void {
     this.forwarder = forwarder;
   }

@@ -1,5 +1,5 @@
 /**
- * The pass-through: a modern `tools/call` routed to a 2026-07-28 upstream is forwarded as the JSON-RPC message it
+ * Call forwarding: a modern `tools/call` routed to a 2026-07-28 upstream is forwarded as the JSON-RPC message it
  * is — only the tool name changes — and the upstream's answer (JSON, or an SSE stream carrying progress before the
  * result) goes back as it comes. Both eras being stateless and the client's id, `_meta` envelope and progress token
  * being forwarded unchanged, nothing has to be translated, so no SDK server or client is built per call (they cost
@@ -25,7 +25,7 @@ export interface RoutedTool {
   declaresHeaders: boolean;
 }
 
-export interface PassThroughOptions {
+export interface CallForwardingOptions {
   route(name: string, principal: Principal | null, virtualServer: string | undefined): RoutedTool | undefined;
   access: GatewayAccess;
   /** The SSRF-guarded client of the upstream connections. */
@@ -34,10 +34,10 @@ export interface PassThroughOptions {
 
 const JSON_TYPE = 'application/json';
 
-export class ToolCallPassThrough {
-  constructor(private readonly options: PassThroughOptions) {}
+export class CallForwarding {
+  constructor(private readonly options: CallForwardingOptions) {}
 
-  /** Answers the call, or undefined when it is not the pass-through's to answer (the SDK path serves it). */
+  /** Answers the call, or undefined when it is not for forwarding (the SDK path serves it). */
   async forward(call: ForwardableToolCall): Promise<Response | undefined> {
     const { message } = call;
     const routed = this.options.route(message.params.name, call.principal, call.virtualServer);

@@ -11,7 +11,7 @@ import { listen, serveFetch } from './support.js';
 import type { Listening } from './support.js';
 
 /**
- * The pass-through (src/gateway/pass-through.ts): a modern call to a modern upstream is forwarded as it is. The
+ * Call forwarding (src/gateway/call-forwarding.ts): a modern call to a modern upstream is forwarded as it is. The
  * upstream here tells who called it: the downstream client's own identity arrives only when the message was
  * forwarded (the SDK path calls with the gateway's identity), which is how these tests know which path answered.
  */
@@ -109,7 +109,7 @@ async function auditedCalls(t: TestApp): Promise<{ target: string; detail: Recor
   return (response.json() as { events: { target: string; detail: Record<string, unknown> }[] }).events;
 }
 
-describe('gateway pass-through of modern tools/call to a modern upstream', () => {
+describe('gateway call forwarding of modern tools/call to a modern upstream', () => {
   let probe: Probe;
   let t: TestApp;
   let url: string;
@@ -215,7 +215,7 @@ describe('gateway pass-through of modern tools/call to a modern upstream', () =>
   });
 });
 
-describe('gateway pass-through failures', () => {
+describe('gateway call forwarding failures', () => {
   it('reports an upstream that stops answering as a timeout, and a dead one as unavailable', async () => {
     const probe = await startProbe();
     const { t, url } = await gatewayFor(probe, { WHARF_GATEWAY_CALL_TIMEOUT_MS: '300' });
@@ -239,6 +239,22 @@ describe('gateway pass-through failures', () => {
       await modern.close();
       await t.close();
       await probe.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('WHARF_GATEWAY_FORWARD_CALLS=false', () => {
+  it('sends every call through the SDK path (the gateway’s own identity reaches the upstream)', async () => {
+    const probe = await startProbe();
+    const { t, url } = await gatewayFor(probe, { WHARF_GATEWAY_FORWARD_CALLS: 'false' });
+    const modern = await connect(url, 'modern', adminHeaders);
+    try {
+      const result = (await modern.callTool({ name: 'probe__whoami', arguments: {} })) as ToolResult;
+      expect(result.content).toEqual([{ type: 'text', text: 'wharf-gateway' }]);
+    } finally {
+      await modern.close();
+      await t.close();
+      await probe.close();
     }
   });
 });
