@@ -37,6 +37,8 @@ export const GATEWAY_CLIENT_CAPABILITIES: ClientCapabilities = {
 
 /** Most answered rounds a replayed call keeps in its state (the SDK client's own auto-fulfilment cap is 10). */
 const MAX_REPLAY_ROUNDS = 8;
+/** How long an upstream may take to finish a leg after its input request was refused, before it is cancelled. */
+const REPLAY_GRACE_MS = 1000;
 
 /** The call an upstream request belongs to: answers it, or refuses it (not supported, ambiguous). */
 interface CallInput {
@@ -163,6 +165,7 @@ async function replay(
     answers.push({ method: sealed.asked.method, result: answer as Answer });
   }
   const stop = new AbortController();
+  let grace: NodeJS.Timeout | undefined;
   let asked: SealedCall['asked'] | undefined;
   let next = 0;
   const call: CallInput = {
@@ -179,8 +182,9 @@ async function replay(
         throw new ProtocolError(ProtocolErrorCode.InternalError, `more than ${MAX_REPLAY_ROUNDS} input rounds`);
       }
       asked ??= { method, ...(params !== undefined && { params }) };
-      // This leg ends here: the client answers in its retry, which re-issues the call.
-      stop.abort(new Error('input required from the client'));
+      // This leg ends here: the client answers in its retry, which re-issues the call. The upstream learns it from
+      // the error and normally finishes at once (its response closes its stream); one that does not is cancelled.
+      grace ??= setTimeout(() => stop.abort(new Error('input required from the client')), REPLAY_GRACE_MS);
       throw new ProtocolError(
         ProtocolErrorCode.InternalError,
         'the gateway is collecting this input from its client; the call will be re-issued',
@@ -194,6 +198,8 @@ async function replay(
   } catch (error) {
     if (!asked || context.signal.aborted) throw error;
     result = { content: [] };
+  } finally {
+    clearTimeout(grace);
   }
   if (!asked || !input.seal) return result;
   const sealed: SealedCall = { tool: downstreamName, argumentsDigest, answers, asked };

@@ -165,8 +165,10 @@ async function downstream(url: string, era: Era, capabilities: ClientCapabilitie
   if (capabilities.elicitation) {
     client.setRequestHandler('elicitation/create', async (request) => {
       const message = (request.params as { message: string }).message;
-      if (message.startsWith('Really')) return { action: 'accept', content: { ok: true } };
-      return { action: 'accept', content: { name: message === 'Second?' ? 'Bob' : 'Ada' } };
+      const content: Record<string, string | boolean> = message.startsWith('Really')
+        ? { ok: true }
+        : { name: message === 'Second?' ? 'Bob' : 'Ada' };
+      return { action: 'accept' as const, content };
     });
   }
   if (capabilities.sampling) {
@@ -373,6 +375,20 @@ describe('gateway input requests (elicitation, sampling, roots) across eras', ()
     it('gets the upstream told “not supported” (method not found)', async () => {
       const result = await client.callTool({ name: 'old__ask_name', arguments: {} });
       expect(textOf(result)).toMatch(/^error: .*did not declare/);
+    });
+
+    it('gets an error, not an input request, from a 2026 upstream that needs input', async () => {
+      const outcome = await client.callTool({ name: 'new__confirm', arguments: { what: 'x' } }).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      if (era === 'modern') {
+        // The SDK refuses to send an input request the client's envelope does not cover (-32021).
+        expect(outcome).toMatchObject({ error: { code: -32021 } });
+      } else {
+        expect(outcome).toMatchObject({ result: { isError: true } });
+        expect(textOf((outcome as { result: unknown }).result)).toMatch(/did not declare/);
+      }
     });
   });
 });
