@@ -122,9 +122,15 @@ export async function callWithInput(
   const modernUpstream = upstream.protocolEra() === 'modern';
   if (input?.era !== 'modern') {
     // A 2025 client (or none): live relay; the SDK client drives a modern upstream's rounds through the handlers.
-    return within(upstream, liveCall(input, context.signal), () =>
-      upstream.callTool(upstreamName, args, context.signal, context.progress),
-    );
+    // A question still open when the call ends (timed out, upstream gone) is abandoned with it.
+    const ended = new AbortController();
+    try {
+      return await within(upstream, liveCall(input, AbortSignal.any([context.signal, ended.signal])), () =>
+        upstream.callTool(upstreamName, args, context.signal, context.progress),
+      );
+    } finally {
+      ended.abort(new Error('the call ended'));
+    }
   }
   const state = input.requestState;
   if (modernUpstream) {
