@@ -5,7 +5,7 @@
  * simply absent until it is back.
  */
 import { createHash } from 'node:crypto';
-import type { CallToolResult, Prompt, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, InputRequiredResult, Prompt, Tool } from '@modelcontextprotocol/client';
 import { WharfError } from '../platform/errors.js';
 import { createOutboundClient } from '../platform/net/outbound.js';
 import type { OutboundClient } from '../platform/net/outbound.js';
@@ -21,6 +21,7 @@ import type {
   McpRequestScope,
 } from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
+import { callWithInput } from './input-requests.js';
 import { assignNames, namespacedName } from './names.js';
 import { CallForwarding } from './call-forwarding.js';
 import type { RoutedTool } from './call-forwarding.js';
@@ -332,7 +333,7 @@ export class GatewayFederation {
     name: string,
     args: Record<string, unknown> | undefined,
     context: McpCallContext,
-  ): Promise<CallToolResult> {
+  ): Promise<CallToolResult | InputRequiredResult> {
     const { access } = this.options;
     const call = {
       principal: context.principal,
@@ -352,8 +353,8 @@ export class GatewayFederation {
         error = refusal instanceof Error ? refusal.message : String(refusal);
         throw refusal;
       }
-      const result = await upstream.callTool(upstreamName, args, context.signal, context.progress);
-      outcome = result.isError ? 'tool_error' : 'success';
+      const result = await callWithInput(upstream, upstreamName, name, args, context);
+      outcome = 'isError' in result && result.isError ? 'tool_error' : 'success';
       return result;
     } catch (failure) {
       if (failure instanceof WharfError) throw failure;

@@ -8,6 +8,7 @@ import type {
   CallToolResult,
   FetchLike,
   GetPromptResult,
+  InputRequiredResult,
   Prompt,
   ReadResourceResult,
   Resource,
@@ -17,6 +18,14 @@ import type {
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../platform/observability/logger.js';
 import type { McpProgress } from '../mcp/provider.js';
+import { GATEWAY_CLIENT_CAPABILITIES, installInputHandlers, outsideAnyCall } from './input-requests.js';
+
+/** A 2026-07-28 call's multi-round-trip fields; `manual` hands an `input_required` result back (input-requests.ts). */
+export interface UpstreamRetry {
+  manual?: boolean;
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+}
 
 export type UpstreamTransport = 'streamable-http' | 'sse';
 
@@ -156,7 +165,8 @@ export class UpstreamConnection {
   async ready(): Promise<void> {
     if (this.client || this.closed) return;
     if (!this.connecting) {
-      this.connecting = this.connect().finally(() => {
+      // Outside any call: the connection's own streams must not inherit the call that happened to open it.
+      this.connecting = outsideAnyCall(() => this.connect()).finally(() => {
         this.connecting = undefined;
       });
     }
@@ -165,6 +175,11 @@ export class UpstreamConnection {
     } catch {
       // Recorded in lastError by connect().
     }
+  }
+
+  /** The era the upstream speaks, once connected. */
+  protocolEra(): 'modern' | 'legacy' | undefined {
+    return this.client?.getProtocolEra();
   }
 
   /** Whether a first connection attempt was made (later ones run in the background). */
@@ -213,7 +228,8 @@ export class UpstreamConnection {
     args: Record<string, unknown> | undefined,
     signal: AbortSignal,
     progress?: (update: McpProgress) => void,
-  ): Promise<CallToolResult> {
+    retry?: UpstreamRetry,
+  ): Promise<CallToolResult | InputRequiredResult> {
     await this.ready();
     const client = this.client;
     if (!client)
@@ -221,13 +237,25 @@ export class UpstreamConnection {
     if (!this.breaker.allow())
       throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable (circuit open)`);
     try {
-      const result = (await client.callTool(
-        { name, ...(args !== undefined && { arguments: args }) },
-        // The upstream's progress notifications are relayed as they come; the call timeout still bounds the call.
-        progress
-          ? { timeout: this.options.timeouts.callMs, signal, onprogress: progress }
-          : { timeout: this.options.timeouts.callMs, signal },
-      )) as CallToolResult;
+      const params = { name, ...(args !== undefined && { arguments: args }) };
+      // The upstream's progress notifications are relayed as they come; the call timeout still bounds the call.
+      const options = progress
+        ? { timeout: this.options.timeouts.callMs, signal, onprogress: progress }
+        : { timeout: this.options.timeouts.callMs, signal };
+      const result = retry?.manual
+        ? // callTool would check an input_required result against the tool's output schema; the client passes it on.
+          ((await client.request(
+            {
+              method: 'tools/call',
+              params: {
+                ...params,
+                ...(retry.inputResponses && { inputResponses: retry.inputResponses }),
+                ...(retry.requestState !== undefined && { requestState: retry.requestState }),
+              },
+            },
+            { ...options, allowInputRequired: true },
+          )) as CallToolResult | InputRequiredResult)
+        : ((await client.callTool(params, options)) as CallToolResult);
       this.breaker.success();
       return result;
     } catch (error) {
@@ -289,6 +317,8 @@ export class UpstreamConnection {
     const { target, timeouts } = this.options;
     const client = new Client(this.options.clientInfo, {
       versionNegotiation: { mode: target.transport === 'sse' || this.options.legacyOnly ? 'legacy' : 'auto' },
+      // Declared for every downstream client; each request is checked against its own client (input-requests.ts).
+      capabilities: GATEWAY_CLIENT_CAPABILITIES,
       listChanged: {
         tools: {
           debounceMs: 200,
@@ -300,6 +330,7 @@ export class UpstreamConnection {
         },
       },
     });
+    installInputHandlers(client, this);
     const url = new URL(target.url);
     const requestInit = { headers: target.headers };
     const transport: Transport =

@@ -34,6 +34,8 @@ import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem
 import { LegacyCancellations } from './cancellations.js';
 import { forwardableToolCall } from './forwarding.js';
 import type { ToolCallForwarder } from './forwarding.js';
+import { LegacyClientRequests, RequestStates, declares, envelopeCapabilities } from './input-required.js';
+import type { McpClientInput } from './input-required.js';
 import { LegacyEndpoint } from './legacy.js';
 import type { LegacySessions } from './sessions.js';
 import type {
@@ -185,12 +187,15 @@ export class McpHost {
   private readonly legacyPost: LegacyHttpHandler;
   private readonly legacy: LegacyEndpoint;
   private readonly cancellations = new LegacyCancellations();
+  private readonly clientRequests = new LegacyClientRequests();
+  private readonly requestStates: RequestStates;
   private readonly listTtlMs: number;
   private closing: Promise<void> | undefined;
   private forwarder: ToolCallForwarder | undefined;
 
   constructor(private readonly options: McpHostOptions) {
     this.listTtlMs = options.listTtlMs ?? 5 * 60 * 1000;
+    this.requestStates = new RequestStates(options.sessions.deriveKey('mcp request state v1'));
     const onerror = (error: Error) => options.logger.debug({ err: error }, 'MCP request refused or failed');
     const factory = (context: McpRequestContext) => this.buildServer(context);
     this.modern = createMcpHandler(factory, {
@@ -327,7 +332,10 @@ export class McpHost {
       const response = await this.legacy.post(request, body, authInfo, principal);
       // Only a notification the session check accepted may cancel anything.
       const session = request.headers.get(SESSION_HEADER);
-      if (response.status === 202 && session !== null) this.cancellations.notified(session, body);
+      if (response.status === 202 && session !== null) {
+        this.cancellations.notified(session, body);
+        this.clientRequests.answered(session, body);
+      }
       return response;
     }
     return this.modern.fetch(request, { parsedBody: body, ...(authInfo !== undefined && { authInfo }) });
@@ -363,6 +371,12 @@ export class McpHost {
         'resources/templates/list': listHint,
         'resources/read': { ttlMs: 0, cacheScope },
       },
+      // The host's own states (replayed calls) are opened here, so a forged or expired one is a -32602 error;
+      // any other state belongs to an upstream and reaches it unchanged.
+      requestState: {
+        verify: (state: string) =>
+          RequestStates.isOwn(state) ? this.requestStates.open(state, principal?.subject ?? null) : undefined,
+      },
     });
     const callContext = (ctx: ServerContext): McpCallContext => ({
       principal,
@@ -375,7 +389,19 @@ export class McpHost {
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of dynamic[index]?.tools ?? []) {
-        if (wanted(tool.name)) this.registerRawTool(server, provider, tool, callContext, legacySession);
+        if (wanted(tool.name)) {
+          this.registerRawTool(
+            server,
+            provider,
+            tool,
+            (ctx) => {
+              const context = callContext(ctx);
+              context.input = this.clientInput(server, ctx, context, legacySession);
+              return context;
+            },
+            legacySession,
+          );
+        }
       }
       if (only !== undefined) {
         for (const tool of virtualServer === undefined || provider.servesVirtualServers ? tools : []) {
@@ -490,6 +516,37 @@ export class McpHost {
         }
       },
     );
+  }
+
+  /** How this call's client can answer input requests: on its session's stream (2025) or by retrying (2026). */
+  private clientInput(
+    server: McpServer,
+    ctx: ServerContext,
+    context: McpCallContext,
+    legacySession: string | undefined,
+  ): McpClientInput {
+    if (context.era === 'modern') {
+      const capabilities = envelopeCapabilities(ctx);
+      const subject = context.principal?.subject ?? null;
+      return {
+        era: 'modern',
+        supports: (method, params) => declares(capabilities, method, params),
+        inputResponses: ctx.mcpReq.inputResponses,
+        requestState: ctx.mcpReq.requestState(),
+        seal: (call) => this.requestStates.seal(call, subject),
+      };
+    }
+    const session = legacySession === undefined ? undefined : this.options.sessions.verify(legacySession);
+    const capabilities = session?.capabilities;
+    return {
+      era: 'legacy',
+      supports: (method, params) => declares(capabilities, method, params),
+      ask:
+        session && capabilities
+          ? (method, params, signal) =>
+              this.clientRequests.ask(server.server.transport, ctx.mcpReq.id, session.id, method, params, signal)
+          : undefined,
+    };
   }
 
   private async runTool(

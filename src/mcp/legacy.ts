@@ -46,7 +46,8 @@ export class LegacyEndpoint {
       const response = await this.options.serve(request, body, authInfo);
       if (response.status !== 200) return response;
       const version = SUPPORTED_PROTOCOL_VERSIONS.includes(initialize) ? initialize : LATEST_PROTOCOL_VERSION;
-      response.headers.set(SESSION_HEADER, this.options.sessions.issue(version, principal));
+      const capabilities = (body as { params?: { capabilities?: unknown } }).params?.capabilities;
+      response.headers.set(SESSION_HEADER, this.options.sessions.issue(version, principal, capabilities));
       return response;
     }
     const id = request.headers.get(SESSION_HEADER);

@@ -6,11 +6,13 @@
 import type {
   CallToolResult,
   GetPromptResult,
+  InputRequiredResult,
   ReadResourceResult,
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Principal } from '../auth/authenticator.js';
+import type { McpClientInput } from './input-required.js';
 
 export type McpEra = 'modern' | 'legacy';
 
@@ -31,6 +33,8 @@ export interface McpCallContext {
    * `notifications/progress` for that token on the request's own stream.
    */
   progress?: ((update: McpProgress) => void) | undefined;
+  /** The client's means of answering input requests (elicitation, sampling, roots); set for run-time tools. */
+  input?: McpClientInput | undefined;
 }
 
 /** One progress update, as `notifications/progress` carries it (without the token, which the host supplies). */
@@ -105,7 +109,11 @@ export interface McpRawTool {
   inputSchema: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
   annotations?: ToolAnnotations;
-  call(args: Record<string, unknown> | undefined, context: McpCallContext): Promise<CallToolResult>;
+  /** May answer `input_required` (2026-07-28 clients only: `context.input.era === 'modern'`). */
+  call(
+    args: Record<string, unknown> | undefined,
+    context: McpCallContext,
+  ): Promise<CallToolResult | InputRequiredResult>;
 }
 
 /** A resource contributed at run time (a proxied upstream's), read through its provider. */

@@ -1,6 +1,8 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../auth/authenticator.js';
 import { loadSigningKey } from '../auth/signing-key.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/server';
+import { inputCapabilities } from './input-required.js';
 
 /** What a 2025-era session id carries; nothing else about a session is kept anywhere. */
 export interface LegacySession {
@@ -10,6 +12,8 @@ export interface LegacySession {
   /** The Principal subject that initialized the session (null: anonymous); other callers cannot use it. */
   subject: string | null;
   expiresAt: number;
+  /** The elicitation, sampling and roots capabilities the client declared at initialize (input-required.ts). */
+  capabilities?: ClientCapabilities | undefined;
 }
 
 export interface LegacySessionsOptions {
@@ -39,13 +43,15 @@ export class LegacySessions {
     this.now = options.now ?? Date.now;
   }
 
-  issue(protocolVersion: string, principal: Principal | null): string {
+  issue(protocolVersion: string, principal: Principal | null, capabilities?: unknown): string {
+    const declared = inputCapabilities(capabilities);
     const payload = Buffer.from(
       JSON.stringify({
         v: protocolVersion,
         s: principal?.subject ?? null,
         e: this.now() + this.ttlMs,
         n: randomBytes(12).toString('base64url'),
+        ...(declared && { c: declared }),
       }),
     ).toString('base64url');
     return `${PREFIX}.${payload}.${this.mac(payload)}`;
@@ -58,16 +64,16 @@ export class LegacySessions {
     const expected = Buffer.from(this.mac(payload));
     const given = Buffer.from(mac);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-    let claims: { v?: unknown; s?: unknown; e?: unknown };
+    let claims: { v?: unknown; s?: unknown; e?: unknown; c?: unknown };
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
     } catch {
       return undefined;
     }
-    const { v, s, e } = claims;
+    const { v, s, e, c } = claims;
     if (typeof v !== 'string' || (typeof s !== 'string' && s !== null) || typeof e !== 'number') return undefined;
     if (e <= this.now() || this.revoked.has(id)) return undefined;
-    return { id, protocolVersion: v, subject: s, expiresAt: e };
+    return { id, protocolVersion: v, subject: s, expiresAt: e, capabilities: inputCapabilities(c) };
   }
 
   /** Ends a session (DELETE) in this process. */
@@ -82,6 +88,11 @@ export class LegacySessions {
       }
     }
     this.revoked.set(session.id, session.expiresAt);
+  }
+
+  /** A key for another purpose, derived from the session key (so it is the same on every replica). */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.options.key, 'wharf', purpose, 32));
   }
 
   private mac(payload: string): string {
