@@ -21,6 +21,8 @@ import type {
   McpRequestScope,
 } from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
+import { routeCompletion } from './completion.js';
+import type { CompletionRoutes } from './completion.js';
 import { assignNames, namespacedName } from './names.js';
 import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
 import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream.js';
@@ -67,6 +69,8 @@ export class GatewayFederation {
   private resources: McpRawResource[] | undefined;
   private templates: McpRawResourceTemplate[] | undefined;
   private prompts: McpRawPrompt[] | undefined;
+  /** Downstream prompt name → its upstream and original name (filled with the prompt view). */
+  private promptRoutes = new Map<string, { upstream: UpstreamConnection; name: string }>();
   private virtualServers = new Map<string, VirtualServerDefinition>();
   private syncing: Promise<void> | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -155,6 +159,10 @@ export class GatewayFederation {
           resources: this.resourceView(),
           resourceTemplates: this.templateView(),
           prompts: this.promptView(),
+          // `completions` is declared only while some upstream offers it.
+          ...([...this.connections.values()].some((c) => c.capabilities()?.completions) && {
+            complete: (params, context) => routeCompletion(params, this.completionRoutes, context.signal),
+          }),
         };
   }
 
@@ -235,6 +243,9 @@ export class GatewayFederation {
       }
     }
     const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
+    this.promptRoutes = new Map(
+      items.map(({ upstream, prompt }, index) => [names[index] as string, { upstream, name: prompt.name }]),
+    );
     const out = items.map(({ upstream, prompt }, index): McpRawPrompt => ({
       name: names[index] as string,
       ...(prompt.title !== undefined && { title: prompt.title }),
@@ -249,6 +260,29 @@ export class GatewayFederation {
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.prompts = out;
     return out;
+  }
+
+  private readonly completionRoutes: CompletionRoutes = {
+    prompt: (name) => {
+      this.promptView();
+      return this.promptRoutes.get(name);
+    },
+    resource: (uri) => this.upstreamOfUri(uri),
+  };
+
+  /** The upstream serving a downstream resource URI or template, and the URI as the upstream knows it. */
+  private upstreamOfUri(uri: string): { upstream: UpstreamConnection; uri: string } | undefined {
+    for (const upstream of this.connections.values()) {
+      const prefix = this.uriPrefixOf(upstream.alias);
+      if (!uri.startsWith(prefix)) continue;
+      const original = uri.slice(prefix.length);
+      if (
+        upstream.currentResourceTemplates().some((template) => template.uriTemplate === original) ||
+        upstream.currentResources().some((resource) => resource.uri === original)
+      )
+        return { upstream, uri: original };
+    }
+    return undefined;
   }
 
   /** The merged list, recomputed only after a change. */
@@ -307,7 +341,7 @@ export class GatewayFederation {
         error = refusal instanceof Error ? refusal.message : String(refusal);
         throw refusal;
       }
-      const result = await upstream.callTool(upstreamName, args, context.signal, context.progress);
+      const result = await upstream.callTool(upstreamName, args, context.signal, context.progress, context.log);
       outcome = result.isError ? 'tool_error' : 'success';
       return result;
     } catch (failure) {

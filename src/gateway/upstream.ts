@@ -3,20 +3,29 @@
  * upstream's configured headers, never a caller's token). It keeps the upstream's tool list, guards calls with a
  * timeout and a circuit breaker, and reconnects in the background with jittered exponential backoff.
  */
-import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  LOG_LEVEL_META_KEY,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import type {
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   FetchLike,
   GetPromptResult,
   Prompt,
   ReadResourceResult,
   Resource,
   ResourceTemplateType as ResourceTemplate,
+  ServerCapabilities,
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../platform/observability/logger.js';
-import type { McpProgress } from '../mcp/provider.js';
+import type { McpLogRelay, McpProgress } from '../mcp/provider.js';
+import { UpstreamLogTap } from './logging.js';
 
 export type UpstreamTransport = 'streamable-http' | 'sse';
 
@@ -117,9 +126,14 @@ export class UpstreamConnection {
   private attempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Routes log messages on a call's response stream to that call's downstream request (logging.ts). */
+  private readonly logTap: UpstreamLogTap;
+  /** Set once per 2025-era upstream session, the first time a call wants logs (see legacyLogLevel). */
+  private legacyLevelSet: Promise<unknown> | undefined;
 
   constructor(private readonly options: UpstreamConnectionOptions) {
     this.breaker = options.breaker ?? new CircuitBreaker(3, 5_000);
+    this.logTap = new UpstreamLogTap(options.fetch);
   }
 
   get alias(): string {
@@ -189,6 +203,18 @@ export class UpstreamConnection {
     )) as GetPromptResult;
   }
 
+  /** The upstream's capabilities while it is connected (what it declared at the handshake). */
+  capabilities(): ServerCapabilities | undefined {
+    return this.client?.getServerCapabilities();
+  }
+
+  async complete(params: CompleteRequest['params'], signal: AbortSignal): Promise<CompleteResult> {
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    return (await client.complete(params, { timeout: this.options.timeouts.callMs, signal })) as CompleteResult;
+  }
+
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
     await this.ready();
     const client = this.client;
@@ -205,6 +231,7 @@ export class UpstreamConnection {
     args: Record<string, unknown> | undefined,
     signal: AbortSignal,
     progress?: (update: McpProgress) => void,
+    log?: McpLogRelay,
   ): Promise<CallToolResult> {
     await this.ready();
     const client = this.client;
@@ -212,13 +239,24 @@ export class UpstreamConnection {
       throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
     if (!this.breaker.allow())
       throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable (circuit open)`);
+    const tap = log && client.getServerCapabilities()?.logging ? this.logTap.open(log.send) : undefined;
+    const modern = isModern(client);
     try {
+      if (tap && !modern) await this.legacyLogLevel(client);
       const result = (await client.callTool(
-        { name, ...(args !== undefined && { arguments: args }) },
+        {
+          name,
+          ...(args !== undefined && { arguments: args }),
+          // 2026-07-28: the client's own level for this one request; the upstream sends nothing below it.
+          ...(tap && log && modern && { _meta: { [LOG_LEVEL_META_KEY]: log.level } }),
+        },
         // The upstream's progress notifications are relayed as they come; the call timeout still bounds the call.
-        progress
-          ? { timeout: this.options.timeouts.callMs, signal, onprogress: progress }
-          : { timeout: this.options.timeouts.callMs, signal },
+        {
+          timeout: this.options.timeouts.callMs,
+          signal,
+          ...(progress && { onprogress: progress }),
+          ...(tap && { headers: tap.headers }),
+        },
       )) as CallToolResult;
       this.breaker.success();
       return result;
@@ -235,7 +273,24 @@ export class UpstreamConnection {
         );
       this.drop(message);
       throw new UpstreamUnavailableError(`upstream ${this.alias} failed: ${message}`);
+    } finally {
+      tap?.close();
     }
+  }
+
+  /**
+   * A 2025-era upstream keeps one log level per session, and this session is shared by every downstream client:
+   * it is set to `debug` once (so the upstream sends whatever any client may want), and each client's own level is
+   * applied by the gateway to the messages of its own calls. Calls whose client wants no logs never read them.
+   */
+  private legacyLogLevel(client: Client): Promise<unknown> {
+    this.legacyLevelSet ??= client
+      .setLoggingLevel('debug', { timeout: this.options.timeouts.callMs })
+      .catch((error: unknown) => {
+        this.legacyLevelSet = undefined;
+        this.options.logger.debug({ upstream: this.alias, err: error }, 'gateway upstream refused logging/setLevel');
+      });
+    return this.legacyLevelSet;
   }
 
   async close(): Promise<void> {
@@ -266,7 +321,7 @@ export class UpstreamConnection {
     const transport: Transport =
       target.transport === 'sse'
         ? new SSEClientTransport(url, { requestInit, fetch: this.options.fetch })
-        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.options.fetch });
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.logTap.fetch });
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeouts.connectMs);
     try {
@@ -304,6 +359,7 @@ export class UpstreamConnection {
         throw new UpstreamUnavailableError('closed');
       }
       client.onclose = () => this.drop('connection closed');
+      this.legacyLevelSet = undefined;
       this.tools = tools;
       this.client = client;
       this.lastError = null;
@@ -346,6 +402,13 @@ export class UpstreamConnection {
     }, delay);
     this.retryTimer.unref();
   }
+}
+
+/** Whether the connection speaks 2026-07-28 or later (the era where the log level travels with each request). */
+function isModern(client: Client): boolean {
+  const version = client.getNegotiatedProtocolVersion();
+  // Protocol versions are ISO dates, so they order as strings.
+  return version !== undefined && version >= '2026-07-28';
 }
 
 function errorMessage(error: unknown): string {

@@ -33,6 +33,8 @@ import type { Logger } from '../platform/observability/logger.js';
 import { INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, echoableId, envelopeProblem, jsonRpcError } from './jsonrpc.js';
 import { LegacyCancellations } from './cancellations.js';
 import { LegacyEndpoint } from './legacy.js';
+import { LegacyLogLevels, logRelayOf } from './logging.js';
+import { completionHandler } from './completion.js';
 import type { LegacySessions } from './sessions.js';
 import type {
   McpCallContext,
@@ -183,6 +185,8 @@ export class McpHost {
   private readonly legacyPost: LegacyHttpHandler;
   private readonly legacy: LegacyEndpoint;
   private readonly cancellations = new LegacyCancellations();
+  /** The level each 2025-era session set with `logging/setLevel` (logging.ts). */
+  private readonly logLevels = new LegacyLogLevels();
   private readonly listTtlMs: number;
   private closing: Promise<void> | undefined;
 
@@ -241,8 +245,12 @@ export class McpHost {
           return await this.post(request, exchange.body, authInfo, caller.principal);
         case 'GET':
           return this.legacy.openStream(request, caller.principal);
-        case 'DELETE':
-          return this.legacy.endSession(request, caller.principal);
+        case 'DELETE': {
+          const ended = this.legacy.endSession(request, caller.principal);
+          const session = request.headers.get(SESSION_HEADER);
+          if (ended.status === 200 && session !== null) this.logLevels.forget(session);
+          return ended;
+        }
         default:
           return jsonRpcError(
             405,
@@ -321,6 +329,7 @@ export class McpHost {
     const virtualServer = virtualServerOf(context.requestInfo);
     const legacySession =
       era === 'legacy' ? (context.requestInfo?.headers.get(SESSION_HEADER) ?? undefined) : undefined;
+    const sessionLevel = legacySession === undefined ? undefined : this.logLevels.get(legacySession);
     const only = calledTool(context);
     const wanted = (name: string) => only === undefined || name === only;
     const dynamic = await Promise.all(
@@ -333,8 +342,15 @@ export class McpHost {
     // Anonymous callers all see the same thing; an authenticated caller's view may depend on who they are.
     const cacheScope: CacheScope = principal ? 'private' : 'public';
     const listHint = { ttlMs: this.listTtlMs, cacheScope };
+    const completers = dynamic.flatMap((content) => (content?.complete ? [content.complete] : []));
     const server = new McpServer(this.options.serverInfo, {
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true } },
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { listChanged: true },
+        // Log messages of routed calls are relayed on their own request's stream (logging.ts).
+        logging: {},
+        ...(completers.length > 0 && { completions: {} }),
+      },
       ...(this.options.instructions !== undefined && { instructions: this.options.instructions }),
       cacheHints: {
         'server/discover': listHint,
@@ -351,7 +367,18 @@ export class McpHost {
       virtualServer,
       clientAddress: address,
       progress: progressOf(ctx),
+      log: logRelayOf(ctx, era, sessionLevel),
     });
+    if (legacySession !== undefined) {
+      // The SDK's own handler keeps the level on this per-request server, which is gone after the response.
+      server.server.setRequestHandler('logging/setLevel', (request) => {
+        this.logLevels.set(legacySession, request.params.level);
+        return {};
+      });
+    }
+    if (completers.length > 0) {
+      server.server.setRequestHandler('completion/complete', completionHandler(completers, callContext));
+    }
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of dynamic[index]?.tools ?? []) {

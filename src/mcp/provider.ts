@@ -5,7 +5,10 @@
  */
 import type {
   CallToolResult,
+  CompleteRequestParams,
+  CompleteResult,
   GetPromptResult,
+  LoggingLevel,
   ReadResourceResult,
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
@@ -31,6 +34,25 @@ export interface McpCallContext {
    * `notifications/progress` for that token on the request's own stream.
    */
   progress?: ((update: McpProgress) => void) | undefined;
+  /**
+   * Present only when the client wants log messages for this request (modern: `_meta` logLevel; legacy: the
+   * session's `logging/setLevel`): sends `notifications/message` on the request's own stream, filtered by its level.
+   */
+  log?: McpLogRelay | undefined;
+}
+
+/** One log message, as `notifications/message` carries it. */
+export interface McpLogMessage {
+  level: string;
+  logger?: string | undefined;
+  data: unknown;
+}
+
+export interface McpLogRelay {
+  /** The least severe level the client wants. */
+  level: LoggingLevel;
+  /** Relays a message when it is at least `level` (others are dropped). */
+  send(message: McpLogMessage): void;
 }
 
 /** One progress update, as `notifications/progress` carries it (without the token, which the host supplies). */
@@ -144,6 +166,11 @@ export interface McpDynamicContent {
   resources?: readonly McpRawResource[];
   resourceTemplates?: readonly McpRawResourceTemplate[];
   prompts?: readonly McpRawPrompt[];
+  /**
+   * Argument completion for this provider's prompts and resource templates (declares `completions`): the result,
+   * or undefined when the reference is not this provider's.
+   */
+  complete?(params: CompleteRequestParams, context: McpCallContext): Promise<CompleteResult | undefined>;
 }
 
 /** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */

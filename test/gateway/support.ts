@@ -14,7 +14,7 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-function listen(server: http.Server): Promise<Listening> {
+export function listen(server: http.Server): Promise<Listening> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
@@ -32,7 +32,7 @@ function listen(server: http.Server): Promise<Listening> {
 }
 
 /** Serves a web-standard handler on node:http (the SDK v2 server speaks Request/Response). */
-function serveFetch(handler: (request: Request) => Promise<Response>): http.Server {
+export function serveFetch(handler: (request: Request) => Promise<Response>): http.Server {
   return http.createServer(async (req, res) => {
     const controller = new AbortController();
     res.once('close', () => controller.abort());
