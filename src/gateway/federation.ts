@@ -21,7 +21,9 @@ import type {
   McpRequestScope,
 } from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import { routeCompletion } from './completion.js';
+import { UpstreamSubscriptions } from './subscriptions.js';
 import type { CompletionRoutes } from './completion.js';
 import { assignNames, namespacedName } from './names.js';
 import type { UpstreamTarget, UpstreamTimeouts, UpstreamStatus } from './upstream.js';
@@ -44,6 +46,8 @@ export interface FederationOptions {
   loadVirtualServers(): Promise<VirtualServerDefinition[]>;
   /** Tells downstream subscribers that the merged tool list changed (debounced here). */
   notifyToolsChanged(): void;
+  /** Tells the downstream subscribers of a (downstream) resource URI that it changed. */
+  notifyResourceUpdated?(uri: string): void;
   /** Debounce for list_changed propagation (default 250 ms). */
   debounceMs?: number;
   /**
@@ -75,6 +79,7 @@ export class GatewayFederation {
   private syncing: Promise<void> | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly subscriptions = new UpstreamSubscriptions();
 
   constructor(private readonly options: FederationOptions) {
     this.http = createOutboundClient({
@@ -132,6 +137,7 @@ export class GatewayFederation {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.debounce);
+    await this.subscriptions.closeAll();
     await Promise.all([...this.connections.values()].map((c) => c.close()));
     await this.http.close();
   }
@@ -162,6 +168,9 @@ export class GatewayFederation {
           // `completions` is declared only while some upstream offers it.
           ...([...this.connections.values()].some((c) => c.capabilities()?.completions) && {
             complete: (params, context) => routeCompletion(params, this.completionRoutes, context.signal),
+          }),
+          ...([...this.connections.values()].some((c) => c.capabilities()?.resources?.subscribe) && {
+            subscribe: (uri) => this.subscribe(uri),
           }),
         };
   }
@@ -355,8 +364,31 @@ export class GatewayFederation {
     }
   }
 
+  /** One more downstream subscriber of `uri`: counted on the upstream that serves it (subscriptions.ts). */
+  private async subscribe(uri: string): Promise<() => Promise<void>> {
+    const route = this.upstreamOfUri(uri) ?? this.upstreamByPrefix(uri);
+    if (!route?.upstream.capabilities()?.resources?.subscribe) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to here`);
+    }
+    return this.subscriptions.acquire(route.upstream, route.uri);
+  }
+
+  /** A URI an upstream's template yields (not listed itself), by its `alias+` prefix. */
+  private upstreamByPrefix(uri: string): { upstream: UpstreamConnection; uri: string } | undefined {
+    for (const upstream of this.connections.values()) {
+      const prefix = this.uriPrefixOf(upstream.alias);
+      if (prefix !== '' && uri.startsWith(prefix)) return { upstream, uri: uri.slice(prefix.length) };
+    }
+    return undefined;
+  }
+
+  private relayResourceUpdated(upstream: UpstreamConnection, uri: string): void {
+    if (this.closed || !this.subscriptions.watches(upstream, uri)) return;
+    this.options.notifyResourceUpdated?.(`${this.uriPrefixOf(upstream.alias)}${uri}`);
+  }
+
   private connect(target: UpstreamTarget): UpstreamConnection {
-    return new UpstreamConnection({
+    const connection: UpstreamConnection = new UpstreamConnection({
       target,
       timeouts: this.options.timeouts,
       fetch: this.http.webFetch,
@@ -364,7 +396,9 @@ export class GatewayFederation {
       clientInfo: this.options.clientInfo,
       legacyOnly: this.options.legacyAliases?.has(target.alias) ?? false,
       onToolsChanged: () => this.invalidate(),
+      onResourceUpdated: (uri) => this.relayResourceUpdated(connection, uri),
     });
+    return connection;
   }
 
   /** Drops the merged view and tells downstream subscribers, once per burst of changes. */

@@ -110,6 +110,8 @@ export interface UpstreamConnectionOptions {
   legacyOnly?: boolean;
   /** Called (debounced by the SDK) when the upstream's tool list changed and has been re-read, or was lost. */
   onToolsChanged(): void;
+  /** Called with the upstream's URI when it sends `notifications/resources/updated` (subscriptions.ts). */
+  onResourceUpdated?(uri: string): void;
   breaker?: CircuitBreaker;
 }
 
@@ -206,6 +208,36 @@ export class UpstreamConnection {
   /** The upstream's capabilities while it is connected (what it declared at the handshake). */
   capabilities(): ServerCapabilities | undefined {
     return this.client?.getServerCapabilities();
+  }
+
+  /**
+   * Resource subscriptions on this shared connection: 2025-era `resources/subscribe` per URI, or (2026-07-28) one
+   * `subscriptions/listen` stream naming every URI, replaced whenever the set changes (subscriptions.ts decides).
+   */
+  async subscribeResource(uri: string, subscribe: boolean): Promise<void> {
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    const options = { timeout: this.options.timeouts.callMs };
+    if (subscribe) await client.subscribeResource({ uri }, options);
+    else await client.unsubscribeResource({ uri }, options);
+  }
+
+  /** Opens a 2026-07-28 listen stream for these URIs; resolves with its closer once the upstream acknowledged. */
+  async listenResources(uris: readonly string[]): Promise<() => Promise<void>> {
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    const subscription = await client.listen(
+      { resourceSubscriptions: [...uris] },
+      { timeout: this.options.timeouts.callMs },
+    );
+    return () => subscription.close();
+  }
+
+  /** Whether the connection speaks 2026-07-28 (subscriptions ride on `subscriptions/listen`). */
+  get modern(): boolean {
+    return this.client !== undefined && isModern(this.client);
   }
 
   async complete(params: CompleteRequest['params'], signal: AbortSignal): Promise<CompleteResult> {
@@ -360,6 +392,12 @@ export class UpstreamConnection {
       }
       client.onclose = () => this.drop('connection closed');
       this.legacyLevelSet = undefined;
+      const { onResourceUpdated } = this.options;
+      if (onResourceUpdated) {
+        client.setNotificationHandler('notifications/resources/updated', (notification) =>
+          onResourceUpdated(notification.params.uri),
+        );
+      }
       this.tools = tools;
       this.client = client;
       this.lastError = null;

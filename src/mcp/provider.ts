@@ -171,6 +171,11 @@ export interface McpDynamicContent {
    * or undefined when the reference is not this provider's.
    */
   complete?(params: CompleteRequestParams, context: McpCallContext): Promise<CompleteResult | undefined>;
+  /**
+   * One more subscriber of a resource URI (declares `resources.subscribe`); throws for a URI it does not serve.
+   * Resolves with the function that ends this subscription; updates reach the host's `notifyResourceUpdated`.
+   */
+  subscribe?(uri: string): Promise<() => Promise<void>>;
 }
 
 /** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */

@@ -4,13 +4,13 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import type { LoggingMessageNotification } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UpstreamEndpoints } from '../../src/gateway/service.js';
 import { adminHeaders, createTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { connect, publish } from '../mcp/support.js';
 import type { Era } from '../mcp/support.js';
-import { COLOURS, startLegacyExtras, startModernExtras } from './extras-support.js';
+import { COLOURS, WATCHED, startLegacyExtras, startModernExtras } from './extras-support.js';
 import type { ExtrasUpstream } from './extras-support.js';
 
 type Log = LoggingMessageNotification['params'];
@@ -149,6 +149,49 @@ describe('gateway logging and completion', () => {
         expect(wide.completion.values).toHaveLength(100);
         expect(wide.completion.hasMore).toBe(true);
         await client.close();
+      },
+    );
+
+    it.each(['toy', 'old'])(
+      'relays updates of a subscribed %s resource to its subscriber only, until it unsubscribes',
+      async (alias) => {
+        const upstream = alias === 'toy' ? toy : old;
+        const uri = `${alias}+${WATCHED}`;
+        const watcher = await connect(url, era, adminHeaders);
+        const bystander = await connect(url, era, adminHeaders);
+        expect(watcher.getServerCapabilities()?.resources).toMatchObject({ subscribe: true });
+        const updates: string[] = [];
+        const overheard: string[] = [];
+        watcher.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+        bystander.setNotificationHandler('notifications/resources/updated', (n) => void overheard.push(n.params.uri));
+        let stop: () => Promise<void>;
+        if (era === 'modern') {
+          const subscription = await watcher.listen({ resourceSubscriptions: [uri] });
+          expect(subscription.honoredFilter.resourceSubscriptions).toEqual([uri]);
+          stop = () => subscription.close();
+        } else {
+          await watcher.subscribeResource({ uri });
+          stop = async () => void (await watcher.unsubscribeResource({ uri }));
+        }
+        // A legacy client hears of updates on its GET stream, which it opens on its own after initialize.
+        await vi.waitFor(
+          async () => {
+            await upstream.update(WATCHED);
+            expect(updates).toContain(uri);
+          },
+          { timeout: 5000, interval: 100 },
+        );
+        await stop();
+        // Released: the gateway unsubscribes upstream (the legacy upstream shows it) and relays nothing more.
+        if (alias === 'old') await vi.waitFor(() => expect(old.subscriptions()).toEqual([]), { timeout: 5000 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const before = updates.length;
+        await upstream.update(WATCHED);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(updates).toHaveLength(before);
+        expect(overheard).toEqual([]);
+        await watcher.close();
+        await bystander.close();
       },
     );
 
