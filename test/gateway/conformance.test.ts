@@ -188,7 +188,7 @@ describe.skipIf(!ENABLED)('MCP conformance suite through the gateway', () => {
 });
 
 /**
- * Passed checks on the first full run (2026-11-21); the remaining failures are listed and explained in
+ * Passed checks on the latest full run (2026-11-21); the remaining failures are listed and explained in
  * docs/gateway.md#conformance. A drop below these numbers is a regression.
  */
 const BASELINE: Record<string, number> = {
