@@ -22,6 +22,10 @@ import type {
 } from '../mcp/provider.js';
 import type { GatewayAccess, GatewayOutcome } from './access.js';
 import { callWithInput } from './input-requests.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import { routeCompletion } from './completion.js';
+import { UpstreamSubscriptions } from './subscriptions.js';
+import type { CompletionRoutes } from './completion.js';
 import { assignNames, namespacedName } from './names.js';
 import { CallForwarding } from './call-forwarding.js';
 import type { RoutedTool } from './call-forwarding.js';
@@ -45,6 +49,8 @@ export interface FederationOptions {
   loadVirtualServers(): Promise<VirtualServerDefinition[]>;
   /** Tells downstream subscribers that the merged tool list changed (debounced here). */
   notifyToolsChanged(): void;
+  /** Tells the downstream subscribers of a (downstream) resource URI that it changed. */
+  notifyResourceUpdated?(uri: string): void;
   /** Debounce for list_changed propagation (default 250 ms). */
   debounceMs?: number;
   /**
@@ -73,10 +79,13 @@ export class GatewayFederation {
   private resources: McpRawResource[] | undefined;
   private templates: McpRawResourceTemplate[] | undefined;
   private prompts: McpRawPrompt[] | undefined;
+  /** Downstream prompt name → its upstream and original name (filled with the prompt view). */
+  private promptRoutes = new Map<string, { upstream: UpstreamConnection; name: string }>();
   private virtualServers = new Map<string, VirtualServerDefinition>();
   private syncing: Promise<void> | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly subscriptions = new UpstreamSubscriptions();
 
   constructor(private readonly options: FederationOptions) {
     this.http = createOutboundClient({
@@ -169,6 +178,7 @@ export class GatewayFederation {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.debounce);
+    await this.subscriptions.closeAll();
     await Promise.all([...this.connections.values()].map((c) => c.close()));
     await this.http.close();
   }
@@ -196,6 +206,13 @@ export class GatewayFederation {
           resources: this.resourceView(),
           resourceTemplates: this.templateView(),
           prompts: this.promptView(),
+          // `completions` is declared only while some upstream offers it.
+          ...([...this.connections.values()].some((c) => c.capabilities()?.completions) && {
+            complete: (params, context) => routeCompletion(params, this.completionRoutes, context.signal),
+          }),
+          ...([...this.connections.values()].some((c) => c.capabilities()?.resources?.subscribe) && {
+            subscribe: (uri) => this.subscribe(uri),
+          }),
         };
   }
 
@@ -276,6 +293,9 @@ export class GatewayFederation {
       }
     }
     const names = assignNames(items, (item) => this.nameOf(item.alias, item.name));
+    this.promptRoutes = new Map(
+      items.map(({ upstream, prompt }, index) => [names[index] as string, { upstream, name: prompt.name }]),
+    );
     const out = items.map(({ upstream, prompt }, index): McpRawPrompt => ({
       name: names[index] as string,
       ...(prompt.title !== undefined && { title: prompt.title }),
@@ -290,6 +310,29 @@ export class GatewayFederation {
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.prompts = out;
     return out;
+  }
+
+  private readonly completionRoutes: CompletionRoutes = {
+    prompt: (name) => {
+      this.promptView();
+      return this.promptRoutes.get(name);
+    },
+    resource: (uri) => this.upstreamOfUri(uri),
+  };
+
+  /** The upstream serving a downstream resource URI or template, and the URI as the upstream knows it. */
+  private upstreamOfUri(uri: string): { upstream: UpstreamConnection; uri: string } | undefined {
+    for (const upstream of this.connections.values()) {
+      const prefix = this.uriPrefixOf(upstream.alias);
+      if (!uri.startsWith(prefix)) continue;
+      const original = uri.slice(prefix.length);
+      if (
+        upstream.currentResourceTemplates().some((template) => template.uriTemplate === original) ||
+        upstream.currentResources().some((resource) => resource.uri === original)
+      )
+        return { upstream, uri: original };
+    }
+    return undefined;
   }
 
   /** The merged list, recomputed only after a change. */
@@ -367,8 +410,31 @@ export class GatewayFederation {
     }
   }
 
+  /** One more downstream subscriber of `uri`: counted on the upstream that serves it (subscriptions.ts). */
+  private async subscribe(uri: string): Promise<() => Promise<void>> {
+    const route = this.upstreamOfUri(uri) ?? this.upstreamByPrefix(uri);
+    if (!route?.upstream.capabilities()?.resources?.subscribe) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to here`);
+    }
+    return this.subscriptions.acquire(route.upstream, route.uri);
+  }
+
+  /** A URI an upstream's template yields (not listed itself), by its `alias+` prefix. */
+  private upstreamByPrefix(uri: string): { upstream: UpstreamConnection; uri: string } | undefined {
+    for (const upstream of this.connections.values()) {
+      const prefix = this.uriPrefixOf(upstream.alias);
+      if (prefix !== '' && uri.startsWith(prefix)) return { upstream, uri: uri.slice(prefix.length) };
+    }
+    return undefined;
+  }
+
+  private relayResourceUpdated(upstream: UpstreamConnection, uri: string): void {
+    if (this.closed || !this.subscriptions.watches(upstream, uri)) return;
+    this.options.notifyResourceUpdated?.(`${this.uriPrefixOf(upstream.alias)}${uri}`);
+  }
+
   private connect(target: UpstreamTarget): UpstreamConnection {
-    return new UpstreamConnection({
+    const connection: UpstreamConnection = new UpstreamConnection({
       target,
       timeouts: this.options.timeouts,
       fetch: this.http.webFetch,
@@ -376,7 +442,9 @@ export class GatewayFederation {
       clientInfo: this.options.clientInfo,
       legacyOnly: this.options.legacyAliases?.has(target.alias) ?? false,
       onToolsChanged: () => this.invalidate(),
+      onResourceUpdated: (uri) => this.relayResourceUpdated(connection, uri),
     });
+    return connection;
   }
 
   /** Drops the merged view and tells downstream subscribers, once per burst of changes. */

@@ -126,7 +126,7 @@ export async function callWithInput(
     const ended = new AbortController();
     try {
       return await within(upstream, liveCall(input, AbortSignal.any([context.signal, ended.signal])), () =>
-        upstream.callTool(upstreamName, args, context.signal, context.progress),
+        upstream.callTool(upstreamName, args, context.signal, context.progress, undefined, context.log),
       );
     } finally {
       ended.abort(new Error('the call ended'));
@@ -135,11 +135,18 @@ export async function callWithInput(
   const state = input.requestState;
   if (modernUpstream) {
     if (state !== undefined && typeof state !== 'string') throw staleState('a call of another upstream');
-    return upstream.callTool(upstreamName, args, context.signal, context.progress, {
-      manual: true,
-      ...(input.inputResponses !== undefined && { inputResponses: input.inputResponses }),
-      ...(state !== undefined && { requestState: state }),
-    });
+    return upstream.callTool(
+      upstreamName,
+      args,
+      context.signal,
+      context.progress,
+      {
+        manual: true,
+        ...(input.inputResponses !== undefined && { inputResponses: input.inputResponses }),
+        ...(state !== undefined && { requestState: state }),
+      },
+      context.log,
+    );
   }
   return replay(upstream, upstreamName, downstreamName, args, context, input);
 }
@@ -200,7 +207,9 @@ async function replay(
   const signal = AbortSignal.any([context.signal, stop.signal]);
   let result: CallToolResult | InputRequiredResult;
   try {
-    result = await within(upstream, call, () => upstream.callTool(upstreamName, args, signal, context.progress));
+    result = await within(upstream, call, () =>
+      upstream.callTool(upstreamName, args, signal, context.progress, undefined, context.log),
+    );
   } catch (error) {
     if (!asked || context.signal.aborted) throw error;
     result = { content: [] };

@@ -3,9 +3,16 @@
  * upstream's configured headers, never a caller's token). It keeps the upstream's tool list, guards calls with a
  * timeout and a circuit breaker, and reconnects in the background with jittered exponential backoff.
  */
-import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  LOG_LEVEL_META_KEY,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import type {
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   FetchLike,
   GetPromptResult,
   InputRequiredResult,
@@ -13,11 +20,13 @@ import type {
   ReadResourceResult,
   Resource,
   ResourceTemplateType as ResourceTemplate,
+  ServerCapabilities,
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../platform/observability/logger.js';
-import type { McpProgress } from '../mcp/provider.js';
+import type { McpLogRelay, McpProgress } from '../mcp/provider.js';
+import { UpstreamLogTap } from './logging.js';
 import { GATEWAY_CLIENT_CAPABILITIES, installInputHandlers, outsideAnyCall } from './input-requests.js';
 
 /** A 2026-07-28 call's multi-round-trip fields; `manual` hands an `input_required` result back (input-requests.ts). */
@@ -116,6 +125,8 @@ export interface UpstreamConnectionOptions {
   legacyOnly?: boolean;
   /** Called (debounced by the SDK) when the upstream's tool list changed and has been re-read, or was lost. */
   onToolsChanged(): void;
+  /** Called with the upstream's URI when it sends `notifications/resources/updated` (subscriptions.ts). */
+  onResourceUpdated?(uri: string): void;
   breaker?: CircuitBreaker;
 }
 
@@ -134,9 +145,14 @@ export class UpstreamConnection {
   private turn = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Routes log messages on a call's response stream to that call's downstream request (logging.ts). */
+  private readonly logTap: UpstreamLogTap;
+  /** Set once per 2025-era upstream session, the first time a call wants logs (see legacyLogLevel). */
+  private legacyLevelSet: Promise<unknown> | undefined;
 
   constructor(private readonly options: UpstreamConnectionOptions) {
     this.breaker = options.breaker ?? new CircuitBreaker(3, 5_000);
+    this.logTap = new UpstreamLogTap(options.fetch);
   }
 
   get alias(): string {
@@ -212,6 +228,48 @@ export class UpstreamConnection {
     )) as GetPromptResult;
   }
 
+  /** The upstream's capabilities while it is connected (what it declared at the handshake). */
+  capabilities(): ServerCapabilities | undefined {
+    return this.client?.getServerCapabilities();
+  }
+
+  /**
+   * Resource subscriptions on this shared connection: 2025-era `resources/subscribe` per URI, or (2026-07-28) one
+   * `subscriptions/listen` stream naming every URI, replaced whenever the set changes (subscriptions.ts decides).
+   */
+  async subscribeResource(uri: string, subscribe: boolean): Promise<void> {
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    const options = { timeout: this.options.timeouts.callMs };
+    if (subscribe) await client.subscribeResource({ uri }, options);
+    else await client.unsubscribeResource({ uri }, options);
+  }
+
+  /** Opens a 2026-07-28 listen stream for these URIs; resolves with its closer once the upstream acknowledged. */
+  async listenResources(uris: readonly string[]): Promise<() => Promise<void>> {
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    const subscription = await client.listen(
+      { resourceSubscriptions: [...uris] },
+      { timeout: this.options.timeouts.callMs },
+    );
+    return () => subscription.close();
+  }
+
+  /** Whether the connection speaks 2026-07-28 (subscriptions ride on `subscriptions/listen`). */
+  get modern(): boolean {
+    return this.client !== undefined && isModern(this.client);
+  }
+
+  async complete(params: CompleteRequest['params'], signal: AbortSignal): Promise<CompleteResult> {
+    const client = this.client;
+    if (!client)
+      throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
+    return (await client.complete(params, { timeout: this.options.timeouts.callMs, signal })) as CompleteResult;
+  }
+
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
     await this.ready();
     const client = this.client;
@@ -229,6 +287,7 @@ export class UpstreamConnection {
     signal: AbortSignal,
     progress?: (update: McpProgress) => void,
     retry?: UpstreamRetry,
+    log?: McpLogRelay,
   ): Promise<CallToolResult | InputRequiredResult> {
     await this.ready();
     const client = this.client;
@@ -236,12 +295,23 @@ export class UpstreamConnection {
       throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable: ${this.lastError ?? 'not connected'}`);
     if (!this.breaker.allow())
       throw new UpstreamUnavailableError(`upstream ${this.alias} is unavailable (circuit open)`);
+    const tap = log && client.getServerCapabilities()?.logging ? this.logTap.open(log.send) : undefined;
+    const modern = isModern(client);
     try {
-      const params = { name, ...(args !== undefined && { arguments: args }) };
+      if (tap && !modern) await this.legacyLogLevel(client);
+      const params = {
+        name,
+        ...(args !== undefined && { arguments: args }),
+        // 2026-07-28: the client's own level for this one request; the upstream sends nothing below it.
+        ...(tap && log && modern && { _meta: { [LOG_LEVEL_META_KEY]: log.level } }),
+      };
       // The upstream's progress notifications are relayed as they come; the call timeout still bounds the call.
-      const options = progress
-        ? { timeout: this.options.timeouts.callMs, signal, onprogress: progress }
-        : { timeout: this.options.timeouts.callMs, signal };
+      const options = {
+        timeout: this.options.timeouts.callMs,
+        signal,
+        ...(progress && { onprogress: progress }),
+        ...(tap && { headers: tap.headers }),
+      };
       const result = retry?.manual
         ? // callTool would check an input_required result against the tool's output schema; the client passes it on.
           ((await client.request(
@@ -264,6 +334,8 @@ export class UpstreamConnection {
       if (isProtocolError(error)) throw error;
       const message = errorMessage(error);
       throw this.callFailed(message, /timed? ?out/i.test(message));
+    } finally {
+      tap?.close();
     }
   }
 
@@ -305,6 +377,21 @@ export class UpstreamConnection {
     return new UpstreamUnavailableError(`upstream ${this.alias} failed: ${message}`);
   }
 
+  /**
+   * A 2025-era upstream keeps one log level per session, and this session is shared by every downstream client:
+   * it is set to `debug` once (so the upstream sends whatever any client may want), and each client's own level is
+   * applied by the gateway to the messages of its own calls. Calls whose client wants no logs never read them.
+   */
+  private legacyLogLevel(client: Client): Promise<unknown> {
+    this.legacyLevelSet ??= client
+      .setLoggingLevel('debug', { timeout: this.options.timeouts.callMs })
+      .catch((error: unknown) => {
+        this.legacyLevelSet = undefined;
+        this.options.logger.debug({ upstream: this.alias, err: error }, 'gateway upstream refused logging/setLevel');
+      });
+    return this.legacyLevelSet;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -336,7 +423,7 @@ export class UpstreamConnection {
     const transport: Transport =
       target.transport === 'sse'
         ? new SSEClientTransport(url, { requestInit, fetch: this.options.fetch })
-        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.options.fetch });
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.logTap.fetch });
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeouts.connectMs);
     try {
@@ -374,6 +461,13 @@ export class UpstreamConnection {
         throw new UpstreamUnavailableError('closed');
       }
       client.onclose = () => this.drop('connection closed');
+      this.legacyLevelSet = undefined;
+      const { onResourceUpdated } = this.options;
+      if (onResourceUpdated) {
+        client.setNotificationHandler('notifications/resources/updated', (notification) =>
+          onResourceUpdated(notification.params.uri),
+        );
+      }
       this.tools = tools;
       this.client = client;
       this.lastError = null;
@@ -416,6 +510,13 @@ export class UpstreamConnection {
     }, delay);
     this.retryTimer.unref();
   }
+}
+
+/** Whether the connection speaks 2026-07-28 or later (the era where the log level travels with each request). */
+function isModern(client: Client): boolean {
+  const version = client.getNegotiatedProtocolVersion();
+  // Protocol versions are ISO dates, so they order as strings.
+  return version !== undefined && version >= '2026-07-28';
 }
 
 function errorMessage(error: unknown): string {

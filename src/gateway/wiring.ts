@@ -23,6 +23,7 @@ export async function createGatewayFederation(
     loadTargets: () => wharf.gateway.targets(),
     loadVirtualServers: () => wharf.virtualServers.definitions(),
     notifyToolsChanged: () => host.notifyToolsChanged(),
+    notifyResourceUpdated: (uri) => host.notifyResourceUpdated(uri),
     passthroughAliases: new Set(wharf.config.gatewayPassthroughAliases),
     legacyAliases: new Set(wharf.config.gatewayLegacyAliases),
   });

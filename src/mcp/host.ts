@@ -37,6 +37,10 @@ import type { ToolCallForwarder } from './forwarding.js';
 import { LegacyClientRequests, RequestStates, declares, envelopeCapabilities } from './input-required.js';
 import type { McpClientInput } from './input-required.js';
 import { LegacyEndpoint } from './legacy.js';
+import { LegacyLogLevels, logRelayOf } from './logging.js';
+import { completionHandler } from './completion.js';
+import { LegacyResourceSubscribers, listenedResources, subscribeAll } from './subscriptions.js';
+import type { Subscribe } from './subscriptions.js';
 import type { LegacySessions } from './sessions.js';
 import type {
   McpCallContext,
@@ -189,6 +193,10 @@ export class McpHost {
   private readonly cancellations = new LegacyCancellations();
   private readonly clientRequests = new LegacyClientRequests();
   private readonly requestStates: RequestStates;
+  /** The level each 2025-era session set with `logging/setLevel` (logging.ts). */
+  private readonly logLevels = new LegacyLogLevels();
+  /** 2025-era sessions' resource subscriptions held on this process (subscriptions.ts). */
+  private readonly resourceSubscribers = new LegacyResourceSubscribers();
   private readonly listTtlMs: number;
   private closing: Promise<void> | undefined;
   private forwarder: ToolCallForwarder | undefined;
@@ -254,8 +262,15 @@ export class McpHost {
           return await this.post(request, exchange.body, authInfo, caller);
         case 'GET':
           return this.legacy.openStream(request, caller.principal);
-        case 'DELETE':
-          return this.legacy.endSession(request, caller.principal);
+        case 'DELETE': {
+          const ended = this.legacy.endSession(request, caller.principal);
+          const session = request.headers.get(SESSION_HEADER);
+          if (ended.status === 200 && session !== null) {
+            this.logLevels.forget(session);
+            void this.resourceSubscribers.end(session);
+          }
+          return ended;
+        }
         default:
           return jsonRpcError(
             405,
@@ -276,6 +291,14 @@ export class McpHost {
   notifyToolsChanged(): void {
     this.modern.notify.toolsChanged();
     this.legacy.broadcast('notifications/tools/list_changed');
+  }
+
+  /** Tells the subscribers of a resource URI that it changed: modern listen streams naming it, legacy sessions. */
+  notifyResourceUpdated(uri: string): void {
+    this.modern.notify.resourceUpdated(uri);
+    for (const session of this.resourceSubscribers.watching(uri)) {
+      this.legacy.sendTo(session, 'notifications/resources/updated', { uri });
+    }
   }
 
   notifyResourcesChanged(): void {
@@ -338,7 +361,31 @@ export class McpHost {
       }
       return response;
     }
-    return this.modern.fetch(request, { parsedBody: body, ...(authInfo !== undefined && { authInfo }) });
+    const listened = listenedResources(body);
+    if (listened.length === 0) {
+      return this.modern.fetch(request, { parsedBody: body, ...(authInfo !== undefined && { authInfo }) });
+    }
+    // Held while the listen stream is open: the edge aborts the request's signal when the response closes.
+    const release = await subscribeAll(listened, await this.subscribers(principal, virtualServerOf(request)));
+    const response = await this.modern.fetch(request, {
+      parsedBody: body,
+      ...(authInfo !== undefined && { authInfo }),
+    });
+    if (response.status !== 200 || request.signal.aborted) await release();
+    else request.signal.addEventListener('abort', () => void release(), { once: true });
+    return response;
+  }
+
+  /** The providers that take resource subscriptions for this caller. */
+  private async subscribers(principal: Principal | null, virtualServer: string | undefined): Promise<Subscribe[]> {
+    const contents = await Promise.all(
+      this.providers.map(({ provider }) =>
+        provider.dynamic && (!provider.availableTo || provider.availableTo(principal))
+          ? provider.dynamic({ principal, era: 'modern', virtualServer })
+          : undefined,
+      ),
+    );
+    return contents.flatMap((content) => (content?.subscribe ? [content.subscribe] : []));
   }
 
   /** The per-request server: this caller's view of every provider. */
@@ -349,6 +396,7 @@ export class McpHost {
     const virtualServer = virtualServerOf(context.requestInfo);
     const legacySession =
       era === 'legacy' ? (context.requestInfo?.headers.get(SESSION_HEADER) ?? undefined) : undefined;
+    const sessionLevel = legacySession === undefined ? undefined : this.logLevels.get(legacySession);
     const only = calledTool(context);
     const wanted = (name: string) => only === undefined || name === only;
     const dynamic = await Promise.all(
@@ -361,8 +409,16 @@ export class McpHost {
     // Anonymous callers all see the same thing; an authenticated caller's view may depend on who they are.
     const cacheScope: CacheScope = principal ? 'private' : 'public';
     const listHint = { ttlMs: this.listTtlMs, cacheScope };
+    const completers = dynamic.flatMap((content) => (content?.complete ? [content.complete] : []));
+    const subscribers = dynamic.flatMap((content) => (content?.subscribe ? [content.subscribe] : []));
     const server = new McpServer(this.options.serverInfo, {
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true } },
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { listChanged: true, ...(subscribers.length > 0 && { subscribe: true }) },
+        // Log messages of routed calls are relayed on their own request's stream (logging.ts).
+        logging: {},
+        ...(completers.length > 0 && { completions: {} }),
+      },
       ...(this.options.instructions !== undefined && { instructions: this.options.instructions }),
       cacheHints: {
         'server/discover': listHint,
@@ -385,7 +441,28 @@ export class McpHost {
       virtualServer,
       clientAddress: address,
       progress: progressOf(ctx),
+      log: logRelayOf(ctx, era, sessionLevel),
     });
+    if (legacySession !== undefined) {
+      // The SDK's own handler keeps the level on this per-request server, which is gone after the response.
+      server.server.setRequestHandler('logging/setLevel', (request) => {
+        this.logLevels.set(legacySession, request.params.level);
+        return {};
+      });
+    }
+    if (legacySession !== undefined && subscribers.length > 0) {
+      server.server.setRequestHandler('resources/subscribe', async (request) => {
+        await this.resourceSubscribers.subscribe(legacySession, request.params.uri, subscribers);
+        return {};
+      });
+      server.server.setRequestHandler('resources/unsubscribe', async (request) => {
+        await this.resourceSubscribers.unsubscribe(legacySession, request.params.uri);
+        return {};
+      });
+    }
+    if (completers.length > 0) {
+      server.server.setRequestHandler('completion/complete', completionHandler(completers, callContext));
+    }
     for (const [index, { provider, tools, resources, templates }] of this.providers.entries()) {
       if (provider.availableTo && !provider.availableTo(principal)) continue;
       for (const tool of dynamic[index]?.tools ?? []) {

@@ -149,6 +149,14 @@ export class LegacyEndpoint {
     for (const stream of this.streams.values()) stream.write(frame);
   }
 
+  /** Sends one notification on a session's stream, when that stream is open on this process. */
+  sendTo(session: string, method: string, params: Record<string, unknown>): boolean {
+    const stream = this.streams.get(session);
+    if (!stream) return false;
+    stream.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method, params })}\n\n`);
+    return true;
+  }
+
   closeAll(): void {
     for (const stream of [...this.streams.values()]) stream.close();
   }

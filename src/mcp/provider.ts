@@ -5,8 +5,11 @@
  */
 import type {
   CallToolResult,
+  CompleteRequestParams,
+  CompleteResult,
   GetPromptResult,
   InputRequiredResult,
+  LoggingLevel,
   ReadResourceResult,
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
@@ -35,6 +38,25 @@ export interface McpCallContext {
   progress?: ((update: McpProgress) => void) | undefined;
   /** The client's means of answering input requests (elicitation, sampling, roots); set for run-time tools. */
   input?: McpClientInput | undefined;
+  /**
+   * Present only when the client wants log messages for this request (modern: `_meta` logLevel; legacy: the
+   * session's `logging/setLevel`): sends `notifications/message` on the request's own stream, filtered by its level.
+   */
+  log?: McpLogRelay | undefined;
+}
+
+/** One log message, as `notifications/message` carries it. */
+export interface McpLogMessage {
+  level: string;
+  logger?: string | undefined;
+  data: unknown;
+}
+
+export interface McpLogRelay {
+  /** The least severe level the client wants. */
+  level: LoggingLevel;
+  /** Relays a message when it is at least `level` (others are dropped). */
+  send(message: McpLogMessage): void;
 }
 
 /** One progress update, as `notifications/progress` carries it (without the token, which the host supplies). */
@@ -152,6 +174,16 @@ export interface McpDynamicContent {
   resources?: readonly McpRawResource[];
   resourceTemplates?: readonly McpRawResourceTemplate[];
   prompts?: readonly McpRawPrompt[];
+  /**
+   * Argument completion for this provider's prompts and resource templates (declares `completions`): the result,
+   * or undefined when the reference is not this provider's.
+   */
+  complete?(params: CompleteRequestParams, context: McpCallContext): Promise<CompleteResult | undefined>;
+  /**
+   * One more subscriber of a resource URI (declares `resources.subscribe`); throws for a URI it does not serve.
+   * Resolves with the function that ends this subscription; updates reach the host's `notifyResourceUpdated`.
+   */
+  subscribe?(uri: string): Promise<() => Promise<void>>;
 }
 
 /** Where a request arrived: the main endpoint, or a virtual server `/mcp/{name}`. */
