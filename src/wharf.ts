@@ -128,6 +128,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   const searchMemory = config.searchMemory
     ? new MemorySearchIndex(new MemoryIndexSource(database), {
         onError: (error, what) => logger.warn({ err: error, what }, 'in-memory search index: SQL answers meanwhile'),
+        onBuilt: (servers, ms) => logger.info({ servers, ms }, 'in-memory search index built'),
       })
     : undefined;
   if (searchMemory) {

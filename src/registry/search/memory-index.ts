@@ -22,6 +22,8 @@ export interface MemorySearchOptions {
   /** Documents read per batch while building. */
   batchSize?: number;
   onError?: (error: unknown, what: string) => void;
+  /** Called after each full build with the number of servers and how long it took. */
+  onBuilt?: (servers: number, ms: number) => void;
 }
 
 /** A server as the SQL index holds it (search_documents + search_terms + search_facets), latest version. */
@@ -50,6 +52,8 @@ interface Doc {
 
 interface Postings {
   docs: Doc[];
+  /** The documents' slots, apart so the dense loops read a packed array of small integers. */
+  slots: number[];
   fields: number[];
 }
 
@@ -68,8 +72,10 @@ interface Query {
 
 /** Words matching at least this many index entries each send a query down the tier walk (see `page`). */
 const DENSE_POSTINGS = 500;
-/** Documents the tier walk looks at before handing the query to the full candidate evaluation. */
+/** Documents the name-prefix walk looks at before handing the query to the full candidate evaluation. */
 const WALK_WINDOW = 4000;
+/** Names tested one by one for the name-words tier before marking them from the postings. */
+const NAME_WALK = 256;
 /** Up to this many name-prefix matches are ranked and sorted; beyond, they are walked in name order. */
 const HEADS_SORT_LIMIT = 300;
 const TOP = '\u{10FFFF}';
@@ -108,8 +114,9 @@ export class MemorySearchIndex {
   private bySlugKey: Doc[] = [];
   private postings = new Map<string, Postings>();
   private vocabulary: string[] = [];
-  private namesText = '';
-  private nameStarts: number[] = [];
+  /** Slots of the names holding each three-character sequence (lower case): the substring-on-name match. */
+  private trigrams = new Map<string, number[]>();
+  private slotDocs: (Doc | undefined)[] = [];
   /** Set when the name set changed: the sorted views and the names text are rebuilt before the next query. */
   private shapeDirty = true;
   private vocabularyDirty = true;
@@ -120,6 +127,9 @@ export class MemorySearchIndex {
   private mark = new Uint32Array(1024);
   private best = new Uint8Array(1024);
   private mark2 = new Uint32Array(1024);
+  private nameMark = new Uint32Array(1024);
+  /** Slot of the document at each position in name order. */
+  private posSlot = new Int32Array(0);
   private best2 = new Uint8Array(1024);
   private queryStamp = 0;
   private stampCounter = 0;
@@ -203,6 +213,7 @@ export class MemorySearchIndex {
     try {
       while (this.stale && !this.stopped) {
         this.stale = false;
+        const started = performance.now();
         this.writtenDuringBuild = new Set();
         const generation = await this.reads.generation();
         const epoch = this.localEpoch;
@@ -222,6 +233,7 @@ export class MemorySearchIndex {
         this.writtenDuringBuild = undefined;
         if (written.length > 0) await this.reload(written);
         this.ready = true;
+        this.options.onBuilt?.(this.docs.length, Math.round(performance.now() - started));
       }
     } catch (error) {
       this.stale = true;
@@ -272,8 +284,13 @@ export class MemorySearchIndex {
     this.nextSlot = 0;
     this.entries.clear();
     this.entryBytes = 0;
-    for (const row of rows) this.insertDoc(this.makeDoc(row));
+    this.trigrams = new Map();
+    this.slotDocs = [];
+    for (const row of rows) this.insertDoc(this.makeDoc(row), true);
     this.docs.sort((a, b) => byCodeUnits(a.name, b.name));
+    this.byNameLc = [...this.docs].sort((a, b) => byCodeUnits(a.nameLc, b.nameLc));
+    this.bySlugLc = [...this.docs].sort((a, b) => byCodeUnits(a.slugLc, b.slugLc));
+    this.bySlugKey = [...this.docs].sort((a, b) => byCodeUnits(a.slugKey, b.slugKey));
     this.shapeDirty = true;
     this.vocabularyDirty = true;
   }
@@ -312,40 +329,57 @@ export class MemorySearchIndex {
     };
   }
 
-  /** Adds `doc` to the name map and postings (not to `docs`, whose order the caller keeps). */
-  private insertDoc(doc: Doc): void {
+  /** Adds `doc` everywhere (`bulk`: appended to the sorted views, which the caller sorts once). */
+  private insertDoc(doc: Doc, bulk = false): void {
     this.byName.set(doc.name, doc);
+    this.slotDocs[doc.slot] = doc;
     if (NON_ASCII.test(doc.name)) this.allNamesAscii = false;
-    if (this.docs.length === 0 || this.docs.at(-1)!.name < doc.name) this.docs.push(doc);
-    else
-      this.docs.splice(
-        lowerBound(this.docs, doc.name, (d) => d.name),
-        0,
-        doc,
-      );
+    if (bulk) this.docs.push(doc);
+    else {
+      sortedInsert(this.docs, doc, (d) => d.name);
+      sortedInsert(this.byNameLc, doc, (d) => d.nameLc);
+      sortedInsert(this.bySlugLc, doc, (d) => d.slugLc);
+      sortedInsert(this.bySlugKey, doc, (d) => d.slugKey);
+    }
+    for (const trigram of trigramsOf(doc.nameLower)) {
+      const list = this.trigrams.get(trigram);
+      if (list) list.push(doc.slot);
+      else this.trigrams.set(trigram, [doc.slot]);
+    }
     for (let i = 0; i < doc.terms.length; i++) {
       const term = doc.terms[i]!;
       let list = this.postings.get(term);
       if (!list) {
-        list = { docs: [], fields: [] };
+        list = { docs: [], slots: [], fields: [] };
         this.postings.set(term, list);
         this.vocabularyDirty = true;
       }
       list.docs.push(doc);
+      list.slots.push(doc.slot);
       list.fields.push(doc.fields[i]!);
     }
   }
 
   private deleteDoc(doc: Doc): void {
     this.byName.delete(doc.name);
-    const at = lowerBound(this.docs, doc.name, (d) => d.name);
-    if (this.docs[at] === doc) this.docs.splice(at, 1);
+    this.slotDocs[doc.slot] = undefined;
+    sortedRemove(this.docs, doc, (d) => d.name);
+    sortedRemove(this.byNameLc, doc, (d) => d.nameLc);
+    sortedRemove(this.bySlugLc, doc, (d) => d.slugLc);
+    sortedRemove(this.bySlugKey, doc, (d) => d.slugKey);
+    for (const trigram of trigramsOf(doc.nameLower)) {
+      const list = this.trigrams.get(trigram);
+      const i = list?.indexOf(doc.slot) ?? -1;
+      if (i >= 0) list!.splice(i, 1);
+      if (list?.length === 0) this.trigrams.delete(trigram);
+    }
     for (const term of doc.terms) {
       const list = this.postings.get(term);
       if (!list) continue;
       const i = list.docs.indexOf(doc);
       if (i >= 0) {
         list.docs.splice(i, 1);
+        list.slots.splice(i, 1);
         list.fields.splice(i, 1);
       }
       if (list.docs.length === 0) {
@@ -374,22 +408,17 @@ export class MemorySearchIndex {
   /** Rebuilds the derived views after the documents changed (cheap next to a query burst, rare next to reads). */
   private prepare(): void {
     if (this.shapeDirty) {
-      this.docs.forEach((doc, i) => (doc.pos = i));
-      this.byNameLc = [...this.docs].sort((a, b) => byCodeUnits(a.nameLc, b.nameLc));
-      this.bySlugLc = [...this.docs].sort((a, b) => byCodeUnits(a.slugLc, b.slugLc));
-      this.bySlugKey = [...this.docs].sort((a, b) => byCodeUnits(a.slugKey, b.slugKey));
-      this.nameStarts = [];
-      let offset = 0;
-      for (const doc of this.docs) {
-        this.nameStarts.push(offset);
-        offset += doc.nameLower.length + 1;
-      }
-      this.namesText = this.docs.map((d) => d.nameLower).join('\n');
+      this.posSlot = new Int32Array(this.docs.length);
+      this.docs.forEach((doc, i) => {
+        doc.pos = i;
+        this.posSlot[i] = doc.slot;
+      });
       if (this.mark.length < this.nextSlot) {
         const size = Math.max(this.nextSlot, this.mark.length * 2);
         this.mark = new Uint32Array(size);
         this.best = new Uint8Array(size);
         this.mark2 = new Uint32Array(size);
+        this.nameMark = new Uint32Array(size);
         this.best2 = new Uint8Array(size);
         this.queryStamp = 0;
       }
@@ -617,18 +646,46 @@ export class MemorySearchIndex {
     }
     if (hits.length < want) {
       const from = cursorRank === RANK.nameWords ? this.positionAfter(cursor!.name) : 0;
-      const end = Math.min(this.docs.length, from + WALK_WINDOW);
+      const end = Math.min(this.docs.length, from + NAME_WALK);
+      const test = (doc: Doc) => {
+        if (this.nameTier(q, doc) === undefined && accept(doc) && after(RANK.nameWords, doc)) {
+          hits.push({ doc, rank: RANK.nameWords });
+        }
+      };
+      // Most names have the words of a common query: a short walk in name order fills the page.
       let i = from;
-      for (; i < end && hits.length < want; i++) {
-        const doc = this.docs[i]!;
-        if (!this.allWordsInName(q, doc) || this.nameTier(q, doc) !== undefined) continue;
-        if (accept(doc) && after(RANK.nameWords, doc)) hits.push({ doc, rank: RANK.nameWords });
+      for (; i < end && hits.length < want; i++) if (this.allWordsInName(q, this.docs[i]!)) test(this.docs[i]!);
+      if (hits.length < want && i < this.docs.length) {
+        // Otherwise mark the names holding every word (from the postings), then scan the marks in name order.
+        const marked = this.markNameWords(q);
+        for (; i < this.docs.length && hits.length < want; i++) {
+          if (this.nameMark[this.posSlot[i]!] === marked) test(this.docs[i]!);
+        }
       }
-      if (hits.length < want && i < this.docs.length) return undefined;
-      // Every name was walked and the page is still not full: lower tiers follow, which the full evaluation ranks.
+      // Every name was looked at and the page is still not full: lower tiers follow, which the full evaluation ranks.
       if (hits.length < want) return undefined;
     }
     return hits;
+  }
+
+  /** Marks (in nameMark, with the returned stamp) the documents where every query word starts a word of the name. */
+  private markNameWords(q: Query): number {
+    let previous = 0;
+    q.words.forEach((w, index) => {
+      const stamp = this.nextQueryStamp();
+      const [from, to] = this.prefixRange(w.word);
+      for (let t = from; t < to; t++) {
+        const list = this.postings.get(this.vocabulary[t]!)!;
+        const { slots, fields } = list;
+        for (let j = 0; j < slots.length; j++) {
+          if (fields[j] !== 0) continue;
+          const slot = slots[j]!;
+          if (index === 0 || this.nameMark[slot] === previous) this.nameMark[slot] = stamp;
+        }
+      }
+      previous = stamp;
+    });
+    return previous;
   }
 
   /** Each query word starts a word of the name (field 0): the name-words tier, tiers 0–2 aside. */
@@ -686,6 +743,7 @@ export class MemorySearchIndex {
     if (this.queryStamp === 0xffffffff) {
       this.mark.fill(0);
       this.mark2.fill(0);
+      this.nameMark.fill(0);
       this.queryStamp = 1;
     }
     return this.queryStamp;
@@ -706,19 +764,39 @@ export class MemorySearchIndex {
       const wordStamp = index === 0 ? stamp : this.nextQueryStamp();
       const found: Doc[] = [];
       const visit = (list: Postings) => {
-        for (let i = 0; i < list.docs.length; i++) {
-          const doc = list.docs[i]!;
-          const slot = doc.slot;
+        const { slots, fields } = list;
+        for (let i = 0; i < slots.length; i++) {
+          const slot = slots[i]!;
           // Later words only count for the documents every earlier word matched.
           if (index > 0 && this.mark[slot] !== stamp) continue;
-          const field = list.fields[i]!;
+          const field = fields[i]!;
           if (into[slot] !== wordStamp) {
             into[slot] = wordStamp;
             bestOf[slot] = field;
-            found.push(doc);
+            found.push(list.docs[i]!);
           } else if (field < bestOf[slot]!) bestOf[slot] = field;
         }
       };
+      if (index > 0 && candidates.length * 16 < w.postings) {
+        // Few candidates left and a common word: test their own words rather than walk its postings.
+        const kept: Doc[] = [];
+        for (const doc of candidates) {
+          let best = 9;
+          for (let i = 0; i < doc.terms.length; i++) {
+            const term = doc.terms[i]!;
+            if (doc.fields[i]! < best && (term.startsWith(w.word) || (w.typos.length > 0 && w.typos.includes(term)))) {
+              best = doc.fields[i]!;
+            }
+          }
+          if (best === 9) this.mark[doc.slot] = 0;
+          else {
+            if (best > this.best[doc.slot]!) this.best[doc.slot] = best;
+            kept.push(doc);
+          }
+        }
+        candidates = kept;
+        return;
+      }
       const [from, to] = this.prefixRange(w.word);
       for (let i = from; i < to; i++) visit(this.postings.get(this.vocabulary[i]!)!);
       for (const typo of w.typos) visit(this.postings.get(typo)!);
@@ -752,18 +830,19 @@ export class MemorySearchIndex {
     return hits.slice(0, want);
   }
 
-  /** Documents whose name contains `needle` (lower case): searched in one text of every name. */
+  /** Documents whose name contains `needle` (lower case): the rarest of its trigrams' names, verified. */
   private namesContaining(needle: string): Doc[] {
-    if (needle.includes('\n')) return [];
-    if (needle === '') return this.docs;
+    if (needle.length < 3) return this.docs.filter((doc) => doc.nameLower.includes(needle));
+    let rarest: number[] | undefined;
+    for (const trigram of trigramsOf(needle)) {
+      const list = this.trigrams.get(trigram);
+      if (!list) return [];
+      if (!rarest || list.length < rarest.length) rarest = list;
+    }
     const out: Doc[] = [];
-    for (let at = this.namesText.indexOf(needle); at !== -1;) {
-      const index = upperIndex(this.nameStarts, at);
-      out.push(this.docs[index]!);
-      // On to the next name: one hit per document.
-      const next = this.nameStarts[index + 1];
-      if (next === undefined) break;
-      at = this.namesText.indexOf(needle, next);
+    for (const slot of rarest!) {
+      const doc = this.slotDocs[slot]!;
+      if (doc.nameLower.includes(needle)) out.push(doc);
     }
     return out;
   }
@@ -804,16 +883,25 @@ function key(range: [Doc[], (d: Doc) => string, string], doc: Doc): string {
   return range[1](doc);
 }
 
-/** Index of the last element of ascending `starts` that is <= `value`. */
-function upperIndex(starts: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (starts[mid]! <= value) lo = mid + 1;
-    else hi = mid;
+/** The distinct three-character sequences of `text`. */
+function trigramsOf(text: string): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= text.length; i++) out.add(text.slice(i, i + 3));
+  return out;
+}
+
+function sortedInsert(sorted: Doc[], doc: Doc, key: (d: Doc) => string): void {
+  sorted.splice(lowerBound(sorted, key(doc), key), 0, doc);
+}
+
+function sortedRemove(sorted: Doc[], doc: Doc, key: (d: Doc) => string): void {
+  const value = key(doc);
+  for (let i = lowerBound(sorted, value, key); i < sorted.length && key(sorted[i]!) === value; i++) {
+    if (sorted[i] === doc) {
+      sorted.splice(i, 1);
+      return;
+    }
   }
-  return lo - 1;
 }
 
 /** (rank, name, version) > the cursor's, as the SQL row comparison. */

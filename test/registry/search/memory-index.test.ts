@@ -199,6 +199,36 @@ describeEachDatabase('in-memory search', (database) => {
     const filter: ListFilter = { search: 'zebracorn', version: 'latest', limit: 5, includeDeleted: false };
     expect(memory.rankedPage(filter)?.hits.map((h) => h.doc.name)).toEqual([server.name]);
     await compare('zebracorn', { includeDeleted: false }, 5);
+    // More local writes (new names, a status change, a hard delete), then dense and filtered pages again.
+    for (const name of ['io.github.aardvark/mcp-weather', 'io.github.zz/mcp-weather-tools']) {
+      const published = await t.app.inject({
+        method: 'POST',
+        url: '/v0/publish',
+        payload: serverDocument({ name, description: 'Weather over MCP', kind: { remote: 'sse' } }),
+        headers: adminHeaders,
+      });
+      expect(published.statusCode, published.body).toBe(200);
+    }
+    const target = encodeURIComponent(NOTABLE[0]!.name);
+    const deprecated = await t.app.inject({
+      method: 'PATCH',
+      url: `/v0/servers/${target}/versions/1.0.0/status`,
+      payload: { status: 'deprecated', statusMessage: 'use another' },
+      headers: adminHeaders,
+    });
+    expect(deprecated.statusCode, deprecated.body).toBe(200);
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: `/v0/servers/${encodeURIComponent(NOTABLE[1]!.name)}/versions/1.0.0`,
+      headers: adminHeaders,
+    });
+    expect(removed.statusCode, removed.body).toBeLessThan(300);
+    await memory.whenAnswering();
+    for (const search of ['mcp', 'weather', 'mcp weather', NOTABLE[0]!.name, NOTABLE[1]!.name, 'io.github']) {
+      await compare(search, { includeDeleted: false }, 20, 3);
+      await compare(search, { includeDeleted: false, status: 'deprecated' }, 20, 2);
+      await compare(search, { includeDeleted: false, transport: 'sse' }, 20, 2);
+    }
   });
 
   it('follows writes made by another Wharf on the same database after the generation poll', async () => {
