@@ -55,6 +55,8 @@ interface Postings {
   /** The documents' slots, apart so the dense loops read a packed array of small integers. */
   slots: number[];
   fields: number[];
+  /** Slots of the documents having the word in their name (field 0). */
+  nameSlots: number[];
 }
 
 interface Hit {
@@ -72,8 +74,6 @@ interface Query {
 
 /** Words matching at least this many index entries each send a query down the tier walk (see `page`). */
 const DENSE_POSTINGS = 500;
-/** Documents the name-prefix walk looks at before handing the query to the full candidate evaluation. */
-const WALK_WINDOW = 4000;
 /** Names tested one by one for the name-words tier before marking them from the postings. */
 const NAME_WALK = 256;
 /** Up to this many name-prefix matches are ranked and sorted; beyond, they are walked in name order. */
@@ -130,6 +130,8 @@ export class MemorySearchIndex {
   private nameMark = new Uint32Array(1024);
   /** Slot of the document at each position in name order. */
   private posSlot = new Int32Array(0);
+  /** Slots of byNameLc, bySlugLc and bySlugKey, in their order. */
+  private viewSlots: Int32Array[] = [];
   private best2 = new Uint8Array(1024);
   private queryStamp = 0;
   private stampCounter = 0;
@@ -350,13 +352,14 @@ export class MemorySearchIndex {
       const term = doc.terms[i]!;
       let list = this.postings.get(term);
       if (!list) {
-        list = { docs: [], slots: [], fields: [] };
+        list = { docs: [], slots: [], fields: [], nameSlots: [] };
         this.postings.set(term, list);
         this.vocabularyDirty = true;
       }
       list.docs.push(doc);
       list.slots.push(doc.slot);
       list.fields.push(doc.fields[i]!);
+      if (doc.fields[i] === 0) list.nameSlots.push(doc.slot);
     }
   }
 
@@ -382,6 +385,8 @@ export class MemorySearchIndex {
         list.slots.splice(i, 1);
         list.fields.splice(i, 1);
       }
+      const n = list.nameSlots.indexOf(doc.slot);
+      if (n >= 0) list.nameSlots.splice(n, 1);
       if (list.docs.length === 0) {
         this.postings.delete(term);
         this.vocabularyDirty = true;
@@ -413,6 +418,9 @@ export class MemorySearchIndex {
         doc.pos = i;
         this.posSlot[i] = doc.slot;
       });
+      this.viewSlots = [this.byNameLc, this.bySlugLc, this.bySlugKey].map((view) =>
+        Int32Array.from(view, (doc) => doc.slot),
+      );
       if (this.mark.length < this.nextSlot) {
         const size = Math.max(this.nextSlot, this.mark.length * 2);
         this.mark = new Uint32Array(size);
@@ -593,7 +601,13 @@ export class MemorySearchIndex {
   }
 
   private rankOf(q: Query, doc: Doc): number | undefined {
-    return this.rankFrom(q, doc, this.worstField(q, doc), doc.nameLower.includes(q.searchLower));
+    const substring = doc.nameLower.includes(q.searchLower);
+    // Tiers 0–2 only need to know the document is a result: its name holding the query settles that.
+    if (substring) {
+      const tier = this.nameTier(q, doc);
+      if (tier !== undefined) return tier;
+    }
+    return this.rankFrom(q, doc, this.worstField(q, doc), substring);
   }
 
   /**
@@ -631,16 +645,24 @@ export class MemorySearchIndex {
         exact.sort((a, b) => a.rank - b.rank || a.doc.pos - b.doc.pos);
         hits.push(...exact.slice(0, want));
         if (hits.length < want) {
-          const from = cursorRank === RANK.namePrefix ? this.positionAfter(cursor!.name) : 0;
-          const end = Math.min(this.docs.length, from + WALK_WINDOW);
-          let i = from;
-          for (; i < end && hits.length < want; i++) {
-            const doc = this.docs[i]!;
-            if (this.nameTier(q, doc) !== RANK.namePrefix) continue;
+          // Thousands of names start with the query: a short walk in name order often fills the page; if not,
+          // mark them (three index ranges) and scan the marks in name order.
+          const test = (doc: Doc) => {
             const rank = this.rankOf(q, doc);
             if (rank === RANK.namePrefix && accept(doc) && after(rank, doc)) hits.push({ doc, rank });
+          };
+          let i = cursorRank === RANK.namePrefix ? this.positionAfter(cursor!.name) : 0;
+          const end = Math.min(this.docs.length, i + NAME_WALK);
+          for (; i < end && hits.length < want; i++) {
+            if (this.nameTier(q, this.docs[i]!) === RANK.namePrefix) test(this.docs[i]!);
           }
-          if (hits.length < want && i < this.docs.length) return undefined;
+          if (hits.length < want && i < this.docs.length) {
+            const marked = this.markNameKeyRanges(q);
+            const { mark, posSlot, docs } = this;
+            for (; i < docs.length && hits.length < want; i++) {
+              if (mark[posSlot[i]!] === marked && this.nameTier(q, docs[i]!) === RANK.namePrefix) test(docs[i]!);
+            }
+          }
         }
       }
     }
@@ -658,9 +680,8 @@ export class MemorySearchIndex {
       if (hits.length < want && i < this.docs.length) {
         // Otherwise mark the names holding every word (from the postings), then scan the marks in name order.
         const marked = this.markNameWords(q);
-        for (; i < this.docs.length && hits.length < want; i++) {
-          if (this.nameMark[this.posSlot[i]!] === marked) test(this.docs[i]!);
-        }
+        const { nameMark, posSlot, docs } = this;
+        for (; i < docs.length && hits.length < want; i++) if (nameMark[posSlot[i]!] === marked) test(docs[i]!);
       }
       // Every name was looked at and the page is still not full: lower tiers follow, which the full evaluation ranks.
       if (hits.length < want) return undefined;
@@ -671,20 +692,22 @@ export class MemorySearchIndex {
   /** Marks (in nameMark, with the returned stamp) the documents where every query word starts a word of the name. */
   private markNameWords(q: Query): number {
     let previous = 0;
-    q.words.forEach((w, index) => {
+    const nameMark = this.nameMark;
+    for (let index = 0; index < q.words.length; index++) {
       const stamp = this.nextQueryStamp();
-      const [from, to] = this.prefixRange(w.word);
+      const [from, to] = this.prefixRange(q.words[index]!.word);
       for (let t = from; t < to; t++) {
-        const list = this.postings.get(this.vocabulary[t]!)!;
-        const { slots, fields } = list;
-        for (let j = 0; j < slots.length; j++) {
-          if (fields[j] !== 0) continue;
-          const slot = slots[j]!;
-          if (index === 0 || this.nameMark[slot] === previous) this.nameMark[slot] = stamp;
+        const slots = this.postings.get(this.vocabulary[t]!)!.nameSlots;
+        if (index === 0) for (let j = 0; j < slots.length; j++) nameMark[slots[j]!] = stamp;
+        else {
+          for (let j = 0; j < slots.length; j++) {
+            const slot = slots[j]!;
+            if (nameMark[slot] === previous) nameMark[slot] = stamp;
+          }
         }
       }
       previous = stamp;
-    });
+    }
     return previous;
   }
 
@@ -731,6 +754,24 @@ export class MemorySearchIndex {
       }
     });
     return { docs, count };
+  }
+
+  /** Marks (in `mark`, with the returned stamp) the documents whose name keys start with the query. */
+  private markNameKeyRanges(q: Query): number {
+    const stamp = this.nextQueryStamp();
+    const ranges: [Doc[], (d: Doc) => string, string][] = [
+      [this.byNameLc, (d) => d.nameLc, q.folded],
+      [this.bySlugLc, (d) => d.slugLc, q.folded],
+    ];
+    if (q.key !== '') ranges.push([this.bySlugKey, (d) => d.slugKey, q.key]);
+    const mark = this.mark;
+    for (let r = 0; r < ranges.length; r++) {
+      const [sorted, key, value] = ranges[r]!;
+      const slots = this.viewSlots[r]!;
+      const to = lowerBound(sorted, value + TOP, key);
+      for (let i = lowerBound(sorted, value, key); i < to; i++) mark[slots[i]!] = stamp;
+    }
+    return stamp;
   }
 
   /** Index in name order of the first document named after `name`. */
