@@ -158,7 +158,7 @@ export class MemorySearchIndex {
     private readonly reads: MemoryIndexReads,
     private readonly options: MemorySearchOptions = {},
   ) {
-    this.maxEntryBytes = options.maxEntryBytes ?? 64 * 1024 * 1024;
+    this.maxEntryBytes = options.maxEntryBytes ?? 32 * 1024 * 1024;
   }
 
   /** Builds the index in the background and starts polling the generation. */
@@ -263,7 +263,12 @@ export class MemorySearchIndex {
 
   /** Looks for writes made by other processes (run by the poll timer; tests call it to skip the wait). */
   async poll(): Promise<void> {
-    if (this.building || this.expectedGeneration === undefined) return;
+    if (this.building) return;
+    // A failed build (the database was unreachable) is retried here.
+    if (this.stale || this.expectedGeneration === undefined) {
+      void this.rebuild();
+      return;
+    }
     const expected = this.expectedGeneration;
     try {
       const generation = await this.reads.generation();
