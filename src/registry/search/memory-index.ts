@@ -51,6 +51,8 @@ interface Doc {
 }
 
 interface Postings {
+  /** The word itself: documents share this one copy. */
+  term: string;
   docs: Doc[];
   /** The documents' slots, apart so the dense loops read a packed array of small integers. */
   slots: number[];
@@ -357,15 +359,17 @@ export class MemorySearchIndex {
       const term = doc.terms[i]!;
       let list = this.postings.get(term);
       if (!list) {
-        list = { docs: [], slots: [], fields: [], nameSlots: [] };
+        list = { term, docs: [], slots: [], fields: [], nameSlots: [] };
         this.postings.set(term, list);
         this.vocabularyDirty = true;
       }
+      doc.terms[i] = list.term;
       list.docs.push(doc);
       list.slots.push(doc.slot);
       list.fields.push(doc.fields[i]!);
       if (doc.fields[i] === 0) list.nameSlots.push(doc.slot);
     }
+    doc.nameTerms = doc.terms.filter((_, i) => doc.fields[i] === 0);
   }
 
   private deleteDoc(doc: Doc): void {
