@@ -39,6 +39,8 @@ import { openDatabase } from './platform/storage/database.js';
 import type { Database } from './platform/storage/database.js';
 import { createPackageVerifier } from './registry/ownership/index.js';
 import { RegistryReadCache } from './registry/read-cache.js';
+import { MemorySearchIndex } from './registry/search/memory-index.js';
+import { MemoryIndexSource } from './registry/search/memory-source.js';
 import { RegistryService } from './registry/service.js';
 import type { PackageVerifier } from './registry/service.js';
 import { RegistryStore } from './registry/store.js';
@@ -52,6 +54,8 @@ export interface Wharf {
   database: Database;
   registry: RegistryService;
   registryCache: RegistryReadCache;
+  /** The in-memory ranked search (undefined when WHARF_SEARCH_MEMORY=false). */
+  searchMemory: MemorySearchIndex | undefined;
   tokens: RegistryTokens;
   authenticator: Authenticator;
   login: LoginService;
@@ -120,6 +124,17 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   });
   registry.onWrite(() => registryCache.invalidate());
   await registryCache.start();
+  // Built in the background: SQL answers searches until it is ready (and whenever it is not current).
+  const searchMemory = config.searchMemory
+    ? new MemorySearchIndex(new MemoryIndexSource(database), {
+        onError: (error, what) => logger.warn({ err: error, what }, 'in-memory search index: SQL answers meanwhile'),
+        onBuilt: (servers, ms) => logger.info({ servers, ms }, 'in-memory search index built'),
+      })
+    : undefined;
+  if (searchMemory) {
+    registry.useMemorySearch(searchMemory);
+    searchMemory.start();
+  }
   const tokens = new RegistryTokens(loadSigningKey(config.dataDir, config.jwtPrivateKey), config.jwtTtlSeconds);
   const keys = new ApiKeyService(
     new ApiKeyStore(database),
@@ -190,6 +205,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
     database,
     registry,
     registryCache,
+    searchMemory,
     tokens,
     authenticator,
     login,
@@ -211,6 +227,7 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
       await probeClient.close();
       gatewayPolicies.stop();
       registryCache.stop();
+      searchMemory?.stop();
       await keys.close();
       await rateLimits.close();
       await contexts.close();

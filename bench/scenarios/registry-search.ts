@@ -155,7 +155,12 @@ export const registrySearch: Scenario = {
     let wharf: WharfProcess | undefined;
     try {
       // The read cache would answer repeated terms from memory; this scenario measures the query path itself.
-      wharf = await startWharf({ dataDir: work.dir, label: SCENARIO_LABEL, env: { WHARF_REGISTRY_CACHE: 'false' } });
+      // Background health probes of every fake remote would steal CPU from it (probing has its own scenario).
+      wharf = await startWharf({
+        dataDir: work.dir,
+        label: SCENARIO_LABEL,
+        env: { WHARF_REGISTRY_CACHE: 'false', WHARF_PROBES: 'false' },
+      });
       ctx.log(`Wharf ready at ${wharf.baseUrl} (pid ${wharf.pid})`);
 
       // Check every term once, and that results are plausible (a substring match on the name at least).

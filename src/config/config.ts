@@ -30,6 +30,8 @@ export interface WharfConfig {
   packageRegistries: { npm?: string; pypi?: string; nuget?: string; cargo?: string };
   /** Keep serialised registry reads until the registry changes (off only to measure or debug the query path). */
   registryCache: boolean;
+  /** Answer ranked searches of latest versions from an in-memory index (SQL answers while it is not current). */
+  searchMemory: boolean;
   logLevel: string;
   githubClientId: string | undefined;
   /** Continuous mirroring of another registry (`wharf sync`, and a background job in `serve` when `upstream` is set). */
@@ -210,6 +212,7 @@ const schema = z.object({
   jwtTtlSeconds: z.coerce.number({ message: 'must be a number' }).int().min(30).max(86_400),
   packageValidation: bool('WHARF_PACKAGE_VALIDATION'),
   registryCache: bool('WHARF_REGISTRY_CACHE'),
+  searchMemory: bool('WHARF_SEARCH_MEMORY'),
   npmRegistryUrl: optionalUrl,
   pypiUrl: optionalUrl,
   nugetUrl: optionalUrl,
@@ -336,6 +339,7 @@ const settingNames: Record<keyof z.input<typeof schema>, string> = {
   jwtTtlSeconds: 'WHARF_JWT_TTL_SECONDS',
   packageValidation: 'WHARF_PACKAGE_VALIDATION',
   registryCache: 'WHARF_REGISTRY_CACHE',
+  searchMemory: 'WHARF_SEARCH_MEMORY',
   npmRegistryUrl: 'WHARF_NPM_REGISTRY_URL',
   pypiUrl: 'WHARF_PYPI_URL',
   nugetUrl: 'WHARF_NUGET_URL',
@@ -400,6 +404,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jwtTtlSeconds: env.WHARF_JWT_TTL_SECONDS ?? 300,
     packageValidation: env.WHARF_PACKAGE_VALIDATION ?? false,
     registryCache: env.WHARF_REGISTRY_CACHE ?? true,
+    searchMemory: env.WHARF_SEARCH_MEMORY ?? true,
     npmRegistryUrl: env.WHARF_NPM_REGISTRY_URL,
     pypiUrl: env.WHARF_PYPI_URL,
     nugetUrl: env.WHARF_NUGET_URL,
@@ -500,6 +505,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jwtTtlSeconds: c.jwtTtlSeconds,
     packageValidation: c.packageValidation,
     registryCache: c.registryCache,
+    searchMemory: c.searchMemory,
     packageRegistries: Object.fromEntries(
       Object.entries({ npm: c.npmRegistryUrl, pypi: c.pypiUrl, nuget: c.nugetUrl, cargo: c.cargoUrl }).filter(
         ([, url]) => url !== undefined,

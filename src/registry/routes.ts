@@ -120,6 +120,8 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
       const key = `list ${JSON.stringify(filter)}${health ? ` health=${health}` : ''}`;
       return cachedJson(request, reply, key, async () => {
         if (health && options.healthNames) filter.names = options.healthNames(health);
+        const fast = await service.searchPageJson(filter, options.extraMeta);
+        if (fast !== undefined) return fast;
         const page = await service.list(filter);
         return serverListJson(page.servers, page.nextCursor, options.extraMeta);
       });

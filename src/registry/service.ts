@@ -8,10 +8,12 @@ import type { WharfSchema } from '../platform/storage/schema.js';
 import type { ListFilter, ServerStatus, ServerVersion } from './model.js';
 import type { MirroredVersion, RegistryStore, VersionKey } from './store.js';
 import { encodeRankCursor } from './search/cursor.js';
+import type { MemorySearchIndex } from './search/memory-index.js';
 import type { FacetCounts } from './search/search-store.js';
 import { canonicalJson, validateServerJson } from './validation/index.js';
 import type { ServerJSON, ValidationResult } from './validation/index.js';
 import { compareVersions, pickLatest } from './versioning.js';
+import type { MetaProvider } from './wire.js';
 
 export const MAX_VERSIONS_PER_SERVER = 10_000;
 export const MAX_PUBLISHER_META_BYTES = 4096;
@@ -58,6 +60,7 @@ export interface ListPage {
 /** The registry's rules: who may publish what, which version is latest, what a status change means. */
 export class RegistryService {
   private readonly writeListeners: (() => void)[] = [];
+  private memorySearch: MemorySearchIndex | undefined;
 
   constructor(
     private readonly store: RegistryStore,
@@ -70,6 +73,25 @@ export class RegistryService {
     this.writeListeners.push(listener);
   }
 
+  /** Answers ranked searches of latest versions from memory when it can (see MemorySearchIndex). */
+  useMemorySearch(index: MemorySearchIndex): void {
+    this.memorySearch = index;
+  }
+
+  /**
+   * The JSON of a ranked search page answered by the in-memory index, or undefined when it cannot answer this
+   * request (then `list` does, with the same rows).
+   */
+  async searchPageJson(filter: ListFilter, extraMeta?: MetaProvider): Promise<string | undefined> {
+    return this.memorySearch?.pageJson(filter, extraMeta);
+  }
+
+  /** Runs after every committed write: the in-memory search first, so no read sees it behind the database. */
+  private written(names: readonly string[]): void {
+    this.memorySearch?.noteLocalWrite(names);
+    for (const listener of this.writeListeners) listener();
+  }
+
   /** Changes whenever registry data changes, in this process or another one sharing the database. */
   generation(): Promise<number> {
     return this.store.generation();
@@ -78,7 +100,7 @@ export class RegistryService {
   private async write<T>(serverName: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {
     const result = await this.store.writeTransaction(serverName, work);
     // Only after a commit: a rejected write (a duplicate, a conflict) rolled back and changed nothing.
-    for (const listener of this.writeListeners) listener();
+    this.written([serverName]);
     return result;
   }
 
@@ -381,7 +403,7 @@ export class RegistryService {
       await store.setLatest([], latest);
       await inTransaction?.(trx);
     });
-    for (const listener of this.writeListeners) listener();
+    this.written(names);
     return result;
   }
 
@@ -417,7 +439,7 @@ export class RegistryService {
       await store.setLatest(reflag, latest);
       return count;
     });
-    for (const listener of this.writeListeners) listener();
+    this.written(names);
     return removed;
   }
 }

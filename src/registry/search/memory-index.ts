@@ -1,0 +1,962 @@
+import type { ListCursor, ListFilter, ServerVersion } from '../model.js';
+import type { MetaProvider } from '../wire.js';
+import { serverResponseJson } from '../wire.js';
+import { encodeRankCursor } from './cursor.js';
+import type { DocumentRow } from './memory-source.js';
+import { RANK } from './search-store.js';
+import { MIN_TYPO_WORD_LENGTH, facetPairs, foldName, queryWords, typoVariants } from './text.js';
+
+/** Where the in-memory index reads from (see MemoryIndexSource); an interface so tests may count the reads. */
+export interface MemoryIndexReads {
+  documentsAfter(after: string, limit: number): Promise<DocumentRow[]>;
+  documentsOf(names: readonly string[]): Promise<DocumentRow[]>;
+  latestOf(names: readonly string[]): Promise<ServerVersion[]>;
+  generation(): Promise<number>;
+}
+
+export interface MemorySearchOptions {
+  /** How often to look for writes made by other processes or replicas (the registry generation). */
+  pollIntervalMs?: number;
+  /** Upper bound on the bytes of cached serialised entries. */
+  maxEntryBytes?: number;
+  /** Documents read per batch while building. */
+  batchSize?: number;
+  onError?: (error: unknown, what: string) => void;
+  /** Called after each full build with the number of servers and how long it took. */
+  onBuilt?: (servers: number, ms: number) => void;
+}
+
+/** A server as the SQL index holds it (search_documents + search_terms + search_facets), latest version. */
+interface Doc {
+  name: string;
+  /** `name` lower-cased (ASCII), for the official substring-on-name match. */
+  nameLower: string;
+  nameLc: string;
+  slugLc: string;
+  slugKey: string;
+  version: string;
+  status: string;
+  /** `facet\0value` of transport, registry_type, has_remote, has_package. */
+  facets: string[];
+  terms: string[];
+  fields: number[];
+  /** The words found in the name (field 0): the name-words tier tests only these. */
+  nameTerms: string[];
+  /** Stable slot in the per-query scratch arrays. */
+  slot: number;
+  /** Position in name order. */
+  pos: number;
+  /** Changes whenever the document is (re)loaded: cached entries of an older load are not used. */
+  stamp: number;
+}
+
+interface Postings {
+  /** The word itself: documents share this one copy. */
+  term: string;
+  docs: Doc[];
+  /** The documents' slots, apart so the dense loops read a packed array of small integers. */
+  slots: number[];
+  fields: number[];
+  /** Slots of the documents having the word in their name (field 0). */
+  nameSlots: number[];
+}
+
+interface Hit {
+  doc: Doc;
+  rank: number;
+}
+
+interface Query {
+  search: string;
+  searchLower: string;
+  folded: string;
+  key: string;
+  words: { word: string; typos: string[]; postings: number }[];
+}
+
+/** Words matching at least this many index entries each send a query down the tier walk (see `page`). */
+const DENSE_POSTINGS = 500;
+/** Names tested one by one for the name-words tier before marking them from the postings. */
+const NAME_WALK = 256;
+/** Up to this many name-prefix matches are ranked and sorted; beyond, they are walked in name order. */
+const HEADS_SORT_LIMIT = 300;
+const TOP = '\u{10FFFF}';
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** First index in `sorted` (by `key`) whose key is >= `value`. */
+function lowerBound<T>(sorted: readonly T[], value: string, key: (item: T) => string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]!) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The ranked search of latest versions, answered in process: an index of what the SQL search tables hold, with
+ * the same tiers, word matching, typo rule, filters and cursor as SearchIndexStore, so it returns exactly the
+ * SQL rows in the same order (the tests compare both). Common queries are answered by walking the tiers in name
+ * order and stopping once the page is full; others evaluate their candidates from the postings.
+ *
+ * Consistency: a local write marks the index busy (SQL answers) until the written names are reloaded; a write
+ * by another process (the generation moved by more than our own writes) marks it stale until a full reload in
+ * the background has finished. Until the first build is done, SQL answers too.
+ */
+export class MemorySearchIndex {
+  private docs: Doc[] = [];
+  private byName = new Map<string, Doc>();
+  private byNameLc: Doc[] = [];
+  private bySlugLc: Doc[] = [];
+  private bySlugKey: Doc[] = [];
+  private postings = new Map<string, Postings>();
+  private vocabulary: string[] = [];
+  /** Slots of the names holding each three-character sequence (lower case): the substring-on-name match. */
+  private trigrams = new Map<string, number[]>();
+  private slotDocs: (Doc | undefined)[] = [];
+  /** Set when the name set changed: the sorted views and the names text are rebuilt before the next query. */
+  private shapeDirty = true;
+  private vocabularyDirty = true;
+  private allNamesAscii = true;
+
+  private freeSlots: number[] = [];
+  private nextSlot = 0;
+  private mark = new Uint32Array(1024);
+  private best = new Uint8Array(1024);
+  private mark2 = new Uint32Array(1024);
+  private nameMark = new Uint32Array(1024);
+  /** Slot of the document at each position in name order. */
+  private posSlot = new Int32Array(0);
+  /** Slots of byNameLc, bySlugLc and bySlugKey, in their order. */
+  private viewSlots: Int32Array[] = [];
+  private best2 = new Uint8Array(1024);
+  private queryStamp = 0;
+  private stampCounter = 0;
+
+  private ready = false;
+  private stale = false;
+  private building = false;
+  /** Local writes whose names are not reloaded yet. */
+  private pending = 0;
+  /** Bumped by every local write: an answer computed across one is not used. */
+  private localEpoch = 0;
+  /** The generation we expect if no other process wrote (undefined: unknown). */
+  private expectedGeneration: number | undefined;
+  /** Names written locally while a full build runs: reloaded once it is done. */
+  private writtenDuringBuild: Set<string> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  private readonly entries = new Map<string, { stamp: number; json: string }>();
+  private entryBytes = 0;
+  private readonly maxEntryBytes: number;
+
+  constructor(
+    private readonly reads: MemoryIndexReads,
+    private readonly options: MemorySearchOptions = {},
+  ) {
+    this.maxEntryBytes = options.maxEntryBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** Builds the index in the background and starts polling the generation. */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    void this.rebuild();
+    this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** True when queries are answered from memory (built, current, no local write being applied). */
+  get answering(): boolean {
+    return this.ready && !this.stale && !this.building && this.pending === 0;
+  }
+
+  /** Resolves once the index answers (tests). */
+  async whenAnswering(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.answering) {
+      if (Date.now() > until) throw new Error('the in-memory search index did not become current');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  get size(): number {
+    return this.docs.length;
+  }
+
+  /** Called synchronously after a local write committed: `names` are reloaded before memory answers again. */
+  noteLocalWrite(names: readonly string[]): void {
+    this.localEpoch += 1;
+    if (this.expectedGeneration !== undefined) this.expectedGeneration += 1;
+    if (this.writtenDuringBuild) {
+      for (const name of names) this.writtenDuringBuild.add(name);
+      return;
+    }
+    this.pending += 1;
+    void this.reload(names).finally(() => {
+      this.pending -= 1;
+    });
+  }
+
+  /** Marks the index stale and rebuilds it (also used by tests to force a rebuild). */
+  async rebuild(): Promise<void> {
+    this.stale = true;
+    if (this.building) return;
+    this.building = true;
+    try {
+      while (this.stale && !this.stopped) {
+        this.stale = false;
+        const started = performance.now();
+        this.writtenDuringBuild = new Set();
+        const generation = await this.reads.generation();
+        const epoch = this.localEpoch;
+        const rows: DocumentRow[] = [];
+        const batch = this.options.batchSize ?? 2000;
+        for (let after = ''; ;) {
+          const page = await this.reads.documentsAfter(after, batch);
+          rows.push(...page);
+          if (page.length < batch) break;
+          after = page.at(-1)!.server_name;
+          // Lets requests run between batches: the build never holds the event loop for long.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        this.replaceAll(rows);
+        this.expectedGeneration = generation + (this.localEpoch - epoch);
+        const written = [...this.writtenDuringBuild];
+        this.writtenDuringBuild = undefined;
+        if (written.length > 0) await this.reload(written);
+        this.ready = true;
+        this.options.onBuilt?.(this.docs.length, Math.round(performance.now() - started));
+      }
+    } catch (error) {
+      this.stale = true;
+      this.writtenDuringBuild = undefined;
+      this.options.onError?.(error, 'build');
+    } finally {
+      this.building = false;
+    }
+  }
+
+  private async reload(names: readonly string[]): Promise<void> {
+    try {
+      const rows = await this.reads.documentsOf(names);
+      const found = new Map(rows.map((r) => [r.server_name, r]));
+      for (const name of names) {
+        const row = found.get(name);
+        if (row) this.upsert(row);
+        else this.remove(name);
+      }
+    } catch (error) {
+      this.options.onError?.(error, 'reload');
+      void this.rebuild();
+    }
+  }
+
+  /** Looks for writes made by other processes (run by the poll timer; tests call it to skip the wait). */
+  async poll(): Promise<void> {
+    if (this.building) return;
+    // A failed build (the database was unreachable) is retried here.
+    if (this.stale || this.expectedGeneration === undefined) {
+      void this.rebuild();
+      return;
+    }
+    const expected = this.expectedGeneration;
+    try {
+      const generation = await this.reads.generation();
+      // Only our own writes moved it: nothing to do. A local write seen by this read but noted after it began
+      // makes a spurious rebuild, never a missed one.
+      if (generation === expected) return;
+      void this.rebuild();
+    } catch (error) {
+      this.options.onError?.(error, 'poll');
+    }
+  }
+
+  // --- Maintenance ---
+
+  private replaceAll(rows: readonly DocumentRow[]): void {
+    this.docs = [];
+    this.byName = new Map();
+    this.postings = new Map();
+    this.freeSlots = [];
+    this.nextSlot = 0;
+    this.entries.clear();
+    this.entryBytes = 0;
+    this.trigrams = new Map();
+    this.slotDocs = [];
+    for (const row of rows) this.insertDoc(this.makeDoc(row), true);
+    this.docs.sort((a, b) => byCodeUnits(a.name, b.name));
+    this.byNameLc = [...this.docs].sort((a, b) => byCodeUnits(a.nameLc, b.nameLc));
+    this.bySlugLc = [...this.docs].sort((a, b) => byCodeUnits(a.slugLc, b.slugLc));
+    this.bySlugKey = [...this.docs].sort((a, b) => byCodeUnits(a.slugKey, b.slugKey));
+    this.shapeDirty = true;
+    this.vocabularyDirty = true;
+  }
+
+  private makeDoc(row: DocumentRow): Doc {
+    const terms: string[] = [];
+    const fields: number[] = [];
+    const nameTerms: string[] = [];
+    for (const entry of row.words.split(' ')) {
+      if (entry === '') continue;
+      const colon = entry.lastIndexOf(':');
+      const term = entry.slice(0, colon);
+      const field = Number(entry.slice(colon + 1));
+      terms.push(term);
+      fields.push(field);
+      if (field === 0) nameTerms.push(term);
+    }
+    const facets = facetPairs(row.facet_key).map(([facet, value]) => `${facet}\u0000${value}`);
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) slot = this.nextSlot++;
+    return {
+      name: row.server_name,
+      nameLower: row.server_name.toLowerCase(),
+      nameLc: row.name_lc,
+      slugLc: row.slug_lc,
+      slugKey: row.slug_key,
+      version: row.version,
+      status: row.status,
+      facets,
+      terms,
+      fields,
+      nameTerms,
+      slot,
+      pos: 0,
+      stamp: ++this.stampCounter,
+    };
+  }
+
+  /** Adds `doc` everywhere (`bulk`: appended to the sorted views, which the caller sorts once). */
+  private insertDoc(doc: Doc, bulk = false): void {
+    this.byName.set(doc.name, doc);
+    this.slotDocs[doc.slot] = doc;
+    if (NON_ASCII.test(doc.name)) this.allNamesAscii = false;
+    if (bulk) this.docs.push(doc);
+    else {
+      sortedInsert(this.docs, doc, (d) => d.name);
+      sortedInsert(this.byNameLc, doc, (d) => d.nameLc);
+      sortedInsert(this.bySlugLc, doc, (d) => d.slugLc);
+      sortedInsert(this.bySlugKey, doc, (d) => d.slugKey);
+    }
+    for (const trigram of trigramsOf(doc.nameLower)) {
+      const list = this.trigrams.get(trigram);
+      if (list) list.push(doc.slot);
+      else this.trigrams.set(trigram, [doc.slot]);
+    }
+    for (let i = 0; i < doc.terms.length; i++) {
+      const term = doc.terms[i]!;
+      let list = this.postings.get(term);
+      if (!list) {
+        list = { term, docs: [], slots: [], fields: [], nameSlots: [] };
+        this.postings.set(term, list);
+        this.vocabularyDirty = true;
+      }
+      doc.terms[i] = list.term;
+      list.docs.push(doc);
+      list.slots.push(doc.slot);
+      list.fields.push(doc.fields[i]!);
+      if (doc.fields[i] === 0) list.nameSlots.push(doc.slot);
+    }
+    doc.nameTerms = doc.terms.filter((_, i) => doc.fields[i] === 0);
+  }
+
+  private deleteDoc(doc: Doc): void {
+    this.byName.delete(doc.name);
+    this.slotDocs[doc.slot] = undefined;
+    sortedRemove(this.docs, doc, (d) => d.name);
+    sortedRemove(this.byNameLc, doc, (d) => d.nameLc);
+    sortedRemove(this.bySlugLc, doc, (d) => d.slugLc);
+    sortedRemove(this.bySlugKey, doc, (d) => d.slugKey);
+    for (const trigram of trigramsOf(doc.nameLower)) {
+      const list = this.trigrams.get(trigram);
+      const i = list?.indexOf(doc.slot) ?? -1;
+      if (i >= 0) list!.splice(i, 1);
+      if (list?.length === 0) this.trigrams.delete(trigram);
+    }
+    for (const term of doc.terms) {
+      const list = this.postings.get(term);
+      if (!list) continue;
+      const i = list.docs.indexOf(doc);
+      if (i >= 0) {
+        list.docs.splice(i, 1);
+        list.slots.splice(i, 1);
+        list.fields.splice(i, 1);
+      }
+      const n = list.nameSlots.indexOf(doc.slot);
+      if (n >= 0) list.nameSlots.splice(n, 1);
+      if (list.docs.length === 0) {
+        this.postings.delete(term);
+        this.vocabularyDirty = true;
+      }
+    }
+    this.freeSlots.push(doc.slot);
+    this.dropEntry(doc.name);
+  }
+
+  private upsert(row: DocumentRow): void {
+    const old = this.byName.get(row.server_name);
+    if (old) this.deleteDoc(old);
+    this.insertDoc(this.makeDoc(row));
+    this.shapeDirty = true;
+  }
+
+  private remove(name: string): void {
+    const old = this.byName.get(name);
+    if (!old) return;
+    this.deleteDoc(old);
+    this.shapeDirty = true;
+  }
+
+  /** Rebuilds the derived views after the documents changed (cheap next to a query burst, rare next to reads). */
+  private prepare(): void {
+    if (this.shapeDirty) {
+      this.posSlot = new Int32Array(this.docs.length);
+      this.docs.forEach((doc, i) => {
+        doc.pos = i;
+        this.posSlot[i] = doc.slot;
+      });
+      this.viewSlots = [this.byNameLc, this.bySlugLc, this.bySlugKey].map((view) =>
+        Int32Array.from(view, (doc) => doc.slot),
+      );
+      if (this.mark.length < this.nextSlot) {
+        const size = Math.max(this.nextSlot, this.mark.length * 2);
+        this.mark = new Uint32Array(size);
+        this.best = new Uint8Array(size);
+        this.mark2 = new Uint32Array(size);
+        this.nameMark = new Uint32Array(size);
+        this.best2 = new Uint8Array(size);
+        this.queryStamp = 0;
+      }
+      this.shapeDirty = false;
+    }
+    if (this.vocabularyDirty) {
+      this.vocabulary = [...this.postings.keys()].sort(byCodeUnits);
+      this.vocabularyDirty = false;
+    }
+  }
+
+  // --- Queries ---
+
+  /**
+   * The JSON of one page of `GET /v0.1/servers?search=…&version=latest`, as serverListJson writes it, or
+   * undefined when memory cannot answer it (not built, stale, a local write being applied, a filter it does not
+   * hold): the SQL search then answers.
+   */
+  async pageJson(filter: ListFilter, extraMeta?: MetaProvider): Promise<string | undefined> {
+    const page = this.rankedPage(filter);
+    if (!page) return undefined;
+    const epoch = this.localEpoch;
+    const shown = page.hits.slice(0, filter.limit);
+    const missing = shown.filter((h) => this.entries.get(h.doc.name)?.stamp !== h.doc.stamp).map((h) => h.doc);
+    if (missing.length > 0) {
+      const rows = await this.reads.latestOf(missing.map((d) => d.name));
+      // A local write while reading: its names may have changed under the page.
+      if (epoch !== this.localEpoch || !this.answering) return undefined;
+      const byName = new Map(rows.map((r) => [r.name, r]));
+      for (const doc of missing) {
+        const row = byName.get(doc.name);
+        // Another process wrote in between: SQL answers until the poll notices and the index is rebuilt.
+        if (!row || row.version !== doc.version || row.status !== doc.status) return undefined;
+        this.remember(doc, row);
+      }
+    }
+    const items: string[] = [];
+    for (const hit of shown) {
+      const entry = this.entries.get(hit.doc.name)!;
+      // Refresh recency: Map iteration order is insertion order, so the oldest entry is evicted first.
+      this.entries.delete(hit.doc.name);
+      this.entries.set(hit.doc.name, entry);
+      const extra = extraMeta?.(hit.doc.name);
+      items.push(extra ? `${entry.json},${extra}}}` : `${entry.json}}}`);
+    }
+    const last = shown.at(-1);
+    const cursor =
+      page.hits.length > filter.limit && last
+        ? `"nextCursor":${JSON.stringify(encodeRankCursor({ rank: last.rank, name: last.doc.name, version: last.doc.version }, filter.search!))},`
+        : '';
+    return `{"servers":[${items.join(',')}],"metadata":{${cursor}"count":${shown.length}}}`;
+  }
+
+  private remember(doc: Doc, row: ServerVersion): void {
+    // The entry without its two closing braces: health `_meta` is spliced in at response time.
+    const json = serverResponseJson(row).slice(0, -2);
+    this.dropEntry(doc.name);
+    this.entries.set(doc.name, { stamp: doc.stamp, json });
+    this.entryBytes += json.length * 2;
+    for (const [name, entry] of this.entries) {
+      if (this.entryBytes <= this.maxEntryBytes) break;
+      this.entries.delete(name);
+      this.entryBytes -= entry.json.length * 2;
+    }
+  }
+
+  private dropEntry(name: string): void {
+    const old = this.entries.get(name);
+    if (!old) return;
+    this.entries.delete(name);
+    this.entryBytes -= old.json.length * 2;
+  }
+
+  /** Bytes held by cached entries (strings counted as UTF-16). */
+  get cachedEntryBytes(): number {
+    return this.entryBytes;
+  }
+
+  /**
+   * The first `limit + 1` results of a ranked search in (rank, name) order after the cursor, or undefined when
+   * memory does not answer this request.
+   */
+  rankedPage(filter: ListFilter): { hits: Hit[] } | undefined {
+    if (!this.answering || filter.search === undefined || filter.version !== 'latest') return undefined;
+    if (filter.updatedSince !== undefined) return undefined;
+    const cursor = filter.cursor;
+    if (cursor !== undefined && (cursor.rank === undefined || cursor.version === undefined)) return undefined;
+    const search = filter.search;
+    if (NON_ASCII.test(search)) {
+      // Case-insensitive matching of non-ASCII text differs between the databases; with ASCII names only, a
+      // search that stays non-ASCII in lower case contains no name on either.
+      if (!this.allNamesAscii || !NON_ASCII.test(search.toLowerCase())) return undefined;
+    }
+    this.prepare();
+    const query = this.plan(search);
+    const want = filter.limit + 1;
+    const accept = this.filterTest(filter);
+    const after = cursor ? cursorTest(cursor) : () => true;
+    const dense =
+      query.words.length > 0 && query.words.every((w) => w.typos.length === 0 && w.postings >= DENSE_POSTINGS);
+    if (dense && (cursor?.rank === undefined || cursor.rank <= RANK.nameWords)) {
+      const hits = this.walkTiers(query, want, accept, after, cursor);
+      if (hits) return { hits };
+    }
+    return { hits: this.evaluateAll(query, want, accept, after) };
+  }
+
+  private plan(search: string): Query {
+    const words = queryWords(search).map((word) => {
+      const [from, to] = this.prefixRange(word);
+      let postings = 0;
+      for (let i = from; i < to; i++) postings += this.postings.get(this.vocabulary[i]!)!.docs.length;
+      const typos: string[] = [];
+      if (word.length >= MIN_TYPO_WORD_LENGTH && postings === 0) {
+        for (const variant of typoVariants(word)) if (this.postings.has(variant)) typos.push(variant);
+        typos.sort(byCodeUnits);
+      }
+      return { word, typos, postings };
+    });
+    words.sort((a, b) => a.postings - b.postings || byCodeUnits(a.word, b.word));
+    return {
+      search,
+      searchLower: search.toLowerCase(),
+      folded: foldName(search),
+      key: queryWords(search).join(' '),
+      words,
+    };
+  }
+
+  private prefixRange(word: string): [number, number] {
+    const term = (t: string) => t;
+    return [lowerBound(this.vocabulary, word, term), lowerBound(this.vocabulary, word + TOP, term)];
+  }
+
+  /** Tiers 0–2 of `doc` (name keys alone), or undefined. */
+  private nameTier(q: Query, doc: Doc): number | undefined {
+    if (doc.nameLc === q.folded) return RANK.exactName;
+    if (doc.slugLc === q.folded || (q.key !== '' && doc.slugKey === q.key)) return RANK.exactSlug;
+    if (doc.nameLc.startsWith(q.folded) || doc.slugLc.startsWith(q.folded)) return RANK.namePrefix;
+    if (q.key !== '' && doc.slugKey.startsWith(q.key)) return RANK.namePrefix;
+    return undefined;
+  }
+
+  /** The worst of the words' best fields in `doc`, or undefined when a word is not in it. */
+  private worstField(q: Query, doc: Doc): number | undefined {
+    if (q.words.length === 0) return undefined;
+    let worst = 0;
+    for (const w of q.words) {
+      let best = 9;
+      for (let i = 0; i < doc.terms.length; i++) {
+        const term = doc.terms[i]!;
+        if (term.startsWith(w.word) || (w.typos.length > 0 && w.typos.includes(term))) {
+          if (doc.fields[i]! < best) best = doc.fields[i]!;
+        }
+      }
+      if (best === 9) return undefined;
+      if (best > worst) worst = best;
+    }
+    return worst;
+  }
+
+  /** The rank SQL gives `doc` (undefined: not a result), from its candidate facts. */
+  private rankFrom(q: Query, doc: Doc, worst: number | undefined, substring: boolean): number | undefined {
+    if (worst === undefined && !substring) return undefined;
+    const tier = this.nameTier(q, doc);
+    if (tier !== undefined) return tier;
+    if (worst === 0) return RANK.nameWords;
+    if (substring) return RANK.nameSubstring;
+    if (worst === 1) return RANK.titleWords;
+    if (worst === 2) return RANK.descriptionWords;
+    return RANK.otherWords;
+  }
+
+  private rankOf(q: Query, doc: Doc): number | undefined {
+    const substring = doc.nameLower.includes(q.searchLower);
+    // Tiers 0–2 only need to know the document is a result: its name holding the query settles that.
+    if (substring) {
+      const tier = this.nameTier(q, doc);
+      if (tier !== undefined) return tier;
+    }
+    return this.rankFrom(q, doc, this.worstField(q, doc), substring);
+  }
+
+  /**
+   * Common queries: tiers 0–2 from the name keys, then tier 3 by walking names in order, stopping when the page
+   * is full. Undefined when the window ends first (the full evaluation then answers).
+   */
+  private walkTiers(
+    q: Query,
+    want: number,
+    accept: (doc: Doc) => boolean,
+    after: (rank: number, doc: Doc) => boolean,
+    cursor: ListCursor | undefined,
+  ): Hit[] | undefined {
+    const hits: Hit[] = [];
+    const cursorRank = cursor?.rank;
+    if (cursorRank === undefined || cursorRank <= RANK.namePrefix) {
+      const heads = this.nameKeyRanges(q, false);
+      if (heads.count <= HEADS_SORT_LIMIT) {
+        const found: Hit[] = [];
+        for (const doc of heads.docs) {
+          const rank = this.rankOf(q, doc);
+          if (rank !== undefined && rank <= RANK.namePrefix && accept(doc) && after(rank, doc)) {
+            found.push({ doc, rank });
+          }
+        }
+        found.sort((a, b) => a.rank - b.rank || a.doc.pos - b.doc.pos);
+        hits.push(...found.slice(0, want));
+      } else {
+        const exact: Hit[] = [];
+        for (const doc of this.nameKeyRanges(q, true).docs) {
+          const rank = this.rankOf(q, doc);
+          if (rank !== undefined && rank <= RANK.exactSlug && accept(doc) && after(rank, doc))
+            exact.push({ doc, rank });
+        }
+        exact.sort((a, b) => a.rank - b.rank || a.doc.pos - b.doc.pos);
+        hits.push(...exact.slice(0, want));
+        if (hits.length < want) {
+          // Thousands of names start with the query: a short walk in name order often fills the page; if not,
+          // mark them (three index ranges) and scan the marks in name order.
+          const test = (doc: Doc) => {
+            const rank = this.rankOf(q, doc);
+            if (rank === RANK.namePrefix && accept(doc) && after(rank, doc)) hits.push({ doc, rank });
+          };
+          let i = cursorRank === RANK.namePrefix ? this.positionAfter(cursor!.name) : 0;
+          const end = Math.min(this.docs.length, i + NAME_WALK);
+          for (; i < end && hits.length < want; i++) {
+            if (this.nameTier(q, this.docs[i]!) === RANK.namePrefix) test(this.docs[i]!);
+          }
+          if (hits.length < want && i < this.docs.length) {
+            const marked = this.markNameKeyRanges(q);
+            const { mark, posSlot, docs } = this;
+            for (; i < docs.length && hits.length < want; i++) {
+              if (mark[posSlot[i]!] === marked && this.nameTier(q, docs[i]!) === RANK.namePrefix) test(docs[i]!);
+            }
+          }
+        }
+      }
+    }
+    if (hits.length < want) {
+      const from = cursorRank === RANK.nameWords ? this.positionAfter(cursor!.name) : 0;
+      const end = Math.min(this.docs.length, from + NAME_WALK);
+      const test = (doc: Doc) => {
+        if (this.nameTier(q, doc) === undefined && accept(doc) && after(RANK.nameWords, doc)) {
+          hits.push({ doc, rank: RANK.nameWords });
+        }
+      };
+      // Most names have the words of a common query: a short walk in name order fills the page.
+      let i = from;
+      for (; i < end && hits.length < want; i++) if (this.allWordsInName(q, this.docs[i]!)) test(this.docs[i]!);
+      if (hits.length < want && i < this.docs.length) {
+        // Otherwise mark the names holding every word (from the postings), then scan the marks in name order.
+        const marked = this.markNameWords(q);
+        const { nameMark, posSlot, docs } = this;
+        for (; i < docs.length && hits.length < want; i++) if (nameMark[posSlot[i]!] === marked) test(docs[i]!);
+      }
+      // Every name was looked at and the page is still not full: lower tiers follow, which the full evaluation ranks.
+      if (hits.length < want) return undefined;
+    }
+    return hits;
+  }
+
+  /** Marks (in nameMark, with the returned stamp) the documents where every query word starts a word of the name. */
+  private markNameWords(q: Query): number {
+    let previous = 0;
+    const nameMark = this.nameMark;
+    for (let index = 0; index < q.words.length; index++) {
+      const stamp = this.nextQueryStamp();
+      const [from, to] = this.prefixRange(q.words[index]!.word);
+      for (let t = from; t < to; t++) {
+        const slots = this.postings.get(this.vocabulary[t]!)!.nameSlots;
+        if (index === 0) for (let j = 0; j < slots.length; j++) nameMark[slots[j]!] = stamp;
+        else {
+          for (let j = 0; j < slots.length; j++) {
+            const slot = slots[j]!;
+            if (nameMark[slot] === previous) nameMark[slot] = stamp;
+          }
+        }
+      }
+      previous = stamp;
+    }
+    return previous;
+  }
+
+  /** Each query word starts a word of the name (field 0): the name-words tier, tiers 0–2 aside. */
+  private allWordsInName(q: Query, doc: Doc): boolean {
+    for (const w of q.words) {
+      let found = false;
+      for (const term of doc.nameTerms) {
+        if (term.startsWith(w.word)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+
+  /** Documents whose name keys equal (`exactOnly`) or start with the query: candidates of tiers 0–2. */
+  private nameKeyRanges(q: Query, exactOnly: boolean): { docs: Doc[]; count: number } {
+    const ranges: [Doc[], (d: Doc) => string, string][] = [
+      [this.byNameLc, (d) => d.nameLc, q.folded],
+      [this.bySlugLc, (d) => d.slugLc, q.folded],
+    ];
+    if (q.key !== '') ranges.push([this.bySlugKey, (d) => d.slugKey, q.key]);
+    let count = 0;
+    const bounds = ranges.map(([sorted, key, value]) => {
+      const from = lowerBound(sorted, value, key);
+      const to = exactOnly ? lowerBound(sorted, `${value}\u0000`, key) : lowerBound(sorted, value + TOP, key);
+      count += to - from;
+      return [from, to] as const;
+    });
+    if (!exactOnly && count > HEADS_SORT_LIMIT) return { docs: [], count };
+    const stamp = this.nextQueryStamp();
+    const docs: Doc[] = [];
+    ranges.forEach(([sorted], r) => {
+      const [from, to] = bounds[r]!;
+      for (let i = from; i < to; i++) {
+        const doc = sorted[i]!;
+        if (exactOnly && key(ranges[r]!, doc) !== ranges[r]![2]) continue;
+        if (this.mark[doc.slot] === stamp) continue;
+        this.mark[doc.slot] = stamp;
+        docs.push(doc);
+      }
+    });
+    return { docs, count };
+  }
+
+  /** Marks (in `mark`, with the returned stamp) the documents whose name keys start with the query. */
+  private markNameKeyRanges(q: Query): number {
+    const stamp = this.nextQueryStamp();
+    const ranges: [Doc[], (d: Doc) => string, string][] = [
+      [this.byNameLc, (d) => d.nameLc, q.folded],
+      [this.bySlugLc, (d) => d.slugLc, q.folded],
+    ];
+    if (q.key !== '') ranges.push([this.bySlugKey, (d) => d.slugKey, q.key]);
+    const mark = this.mark;
+    for (let r = 0; r < ranges.length; r++) {
+      const [sorted, key, value] = ranges[r]!;
+      const slots = this.viewSlots[r]!;
+      const to = lowerBound(sorted, value + TOP, key);
+      for (let i = lowerBound(sorted, value, key); i < to; i++) mark[slots[i]!] = stamp;
+    }
+    return stamp;
+  }
+
+  /** Index in name order of the first document named after `name`. */
+  private positionAfter(name: string): number {
+    return lowerBound(this.docs, `${name}\u0000`, (d) => d.name);
+  }
+
+  private nextQueryStamp(): number {
+    this.queryStamp += 1;
+    if (this.queryStamp === 0xffffffff) {
+      this.mark.fill(0);
+      this.mark2.fill(0);
+      this.nameMark.fill(0);
+      this.queryStamp = 1;
+    }
+    return this.queryStamp;
+  }
+
+  /** Every candidate (all words, or the name contains the query) ranked, then the best `want` after the cursor. */
+  private evaluateAll(
+    q: Query,
+    want: number,
+    accept: (doc: Doc) => boolean,
+    after: (rank: number, doc: Doc) => boolean,
+  ): Hit[] {
+    const stamp = this.nextQueryStamp();
+    let candidates: Doc[] = [];
+    q.words.forEach((w, index) => {
+      const into = index === 0 ? this.mark : this.mark2;
+      const bestOf = index === 0 ? this.best : this.best2;
+      const wordStamp = index === 0 ? stamp : this.nextQueryStamp();
+      const found: Doc[] = [];
+      const visit = (list: Postings) => {
+        const { slots, fields } = list;
+        for (let i = 0; i < slots.length; i++) {
+          const slot = slots[i]!;
+          // Later words only count for the documents every earlier word matched.
+          if (index > 0 && this.mark[slot] !== stamp) continue;
+          const field = fields[i]!;
+          if (into[slot] !== wordStamp) {
+            into[slot] = wordStamp;
+            bestOf[slot] = field;
+            found.push(list.docs[i]!);
+          } else if (field < bestOf[slot]!) bestOf[slot] = field;
+        }
+      };
+      if (index > 0 && candidates.length * 16 < w.postings) {
+        // Few candidates left and a common word: test their own words rather than walk its postings.
+        const kept: Doc[] = [];
+        for (const doc of candidates) {
+          let best = 9;
+          for (let i = 0; i < doc.terms.length; i++) {
+            const term = doc.terms[i]!;
+            if (doc.fields[i]! < best && (term.startsWith(w.word) || (w.typos.length > 0 && w.typos.includes(term)))) {
+              best = doc.fields[i]!;
+            }
+          }
+          if (best === 9) this.mark[doc.slot] = 0;
+          else {
+            if (best > this.best[doc.slot]!) this.best[doc.slot] = best;
+            kept.push(doc);
+          }
+        }
+        candidates = kept;
+        return;
+      }
+      const [from, to] = this.prefixRange(w.word);
+      for (let i = from; i < to; i++) visit(this.postings.get(this.vocabulary[i]!)!);
+      for (const typo of w.typos) visit(this.postings.get(typo)!);
+      if (index === 0) candidates = found;
+      else {
+        const kept: Doc[] = [];
+        for (const doc of found) {
+          if (this.best2[doc.slot]! > this.best[doc.slot]!) this.best[doc.slot] = this.best2[doc.slot]!;
+          kept.push(doc);
+        }
+        // Candidates this word did not reach drop out (their mark stays, so clear it).
+        for (const doc of candidates) if (this.mark2[doc.slot] !== wordStamp) this.mark[doc.slot] = 0;
+        candidates = kept;
+      }
+    });
+    const hits: Hit[] = [];
+    const consider = (doc: Doc, worst: number | undefined, substring: boolean) => {
+      if (!accept(doc)) return;
+      const rank = this.rankFrom(q, doc, worst, substring);
+      if (rank !== undefined && after(rank, doc)) hits.push({ doc, rank });
+    };
+    const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === stamp;
+    for (const doc of candidates) {
+      if (this.mark[doc.slot] !== stamp) continue;
+      consider(doc, this.best[doc.slot], doc.nameLower.includes(q.searchLower));
+    }
+    for (const doc of this.namesContaining(q.searchLower)) {
+      if (!inWords(doc)) consider(doc, undefined, true);
+    }
+    hits.sort((a, b) => a.rank - b.rank || a.doc.pos - b.doc.pos);
+    return hits.slice(0, want);
+  }
+
+  /** Documents whose name contains `needle` (lower case): the rarest of its trigrams' names, verified. */
+  private namesContaining(needle: string): Doc[] {
+    if (needle.length < 3) return this.docs.filter((doc) => doc.nameLower.includes(needle));
+    let rarest: number[] | undefined;
+    for (const trigram of trigramsOf(needle)) {
+      const list = this.trigrams.get(trigram);
+      if (!list) return [];
+      if (!rarest || list.length < rarest.length) rarest = list;
+    }
+    const out: Doc[] = [];
+    for (const slot of rarest!) {
+      const doc = this.slotDocs[slot]!;
+      if (doc.nameLower.includes(needle)) out.push(doc);
+    }
+    return out;
+  }
+
+  private filterTest(filter: ListFilter): (doc: Doc) => boolean {
+    const tests: ((doc: Doc) => boolean)[] = [];
+    if (!filter.includeDeleted) tests.push((d) => d.status !== 'deleted');
+    if (filter.status !== undefined) {
+      const status = filter.status;
+      tests.push((d) => d.status === status);
+    }
+    const facet = (name: string, value: string) => {
+      const wanted = `${name}\u0000${value}`;
+      tests.push((d) => d.facets.includes(wanted));
+    };
+    if (filter.transport !== undefined) facet('transport', filter.transport);
+    if (filter.registryType !== undefined) facet('registry_type', filter.registryType.toLowerCase());
+    if (filter.hasRemote !== undefined) facet('has_remote', String(filter.hasRemote));
+    if (filter.hasPackage !== undefined) facet('has_package', String(filter.hasPackage));
+    if (filter.namespace !== undefined) {
+      const ns = filter.namespace.toLowerCase();
+      const [from, to] = /[./]$/.test(ns) ? [ns, ns + TOP] : [`${ns}.`, `${ns}0`];
+      tests.push((d) => d.nameLc >= from && d.nameLc < to);
+    }
+    if (filter.names !== undefined) {
+      const set = new Set(filter.names.names);
+      const exclude = filter.names.exclude;
+      tests.push((d) => set.has(d.name) !== exclude);
+    }
+    return (doc) => {
+      for (const test of tests) if (!test(doc)) return false;
+      return true;
+    };
+  }
+}
+
+function key(range: [Doc[], (d: Doc) => string, string], doc: Doc): string {
+  return range[1](doc);
+}
+
+/** The distinct three-character sequences of `text`. */
+function trigramsOf(text: string): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= text.length; i++) out.add(text.slice(i, i + 3));
+  return out;
+}
+
+function sortedInsert(sorted: Doc[], doc: Doc, key: (d: Doc) => string): void {
+  sorted.splice(lowerBound(sorted, key(doc), key), 0, doc);
+}
+
+function sortedRemove(sorted: Doc[], doc: Doc, key: (d: Doc) => string): void {
+  const value = key(doc);
+  for (let i = lowerBound(sorted, value, key); i < sorted.length && key(sorted[i]!) === value; i++) {
+    if (sorted[i] === doc) {
+      sorted.splice(i, 1);
+      return;
+    }
+  }
+}
+
+/** (rank, name, version) > the cursor's, as the SQL row comparison. */
+function cursorTest(cursor: ListCursor): (rank: number, doc: Doc) => boolean {
+  const { rank: cursorRank, name, version } = cursor as Required<ListCursor>;
+  return (rank, doc) =>
+    rank > cursorRank || (rank === cursorRank && (doc.name > name || (doc.name === name && doc.version > version!)));
+}
