@@ -151,6 +151,18 @@ export class RegistryStore {
     return rows.map(toVersion);
   }
 
+  /** The latest version of each of `names` (whatever its status), in no particular order. */
+  async latestOf(names: readonly string[]): Promise<ServerVersion[]> {
+    if (names.length === 0) return [];
+    const rows = await this.q
+      .selectFrom('servers')
+      .select(columns)
+      .where('server_name', 'in', names)
+      .where(this.latestPredicate)
+      .execute();
+    return rows.map(toVersion);
+  }
+
   /** Every version of one server, newest publication first. */
   async versions(name: string, includeDeleted: boolean): Promise<ServerVersion[]> {
     let query = this.q.selectFrom('servers').select(columns).where('server_name', '=', name);

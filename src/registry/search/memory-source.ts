@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
-import type { SqlBool } from 'kysely';
 import type { Database } from '../../platform/storage/database.js';
 import type { ServerVersion } from '../model.js';
+import { RegistryStore } from '../store.js';
 
 /** One row of search_documents: what the SQL search ranks a server by (its latest version). */
 export interface DocumentRow {
@@ -22,7 +21,11 @@ export interface DocumentRow {
  * the registry generation.
  */
 export class MemoryIndexSource {
-  constructor(private readonly database: Database) {}
+  private readonly registry: RegistryStore;
+
+  constructor(private readonly database: Database) {
+    this.registry = new RegistryStore(database);
+  }
 
   /** Up to `limit` documents after `after` in name order (the build at start, in batches). */
   async documentsAfter(after: string, limit: number): Promise<DocumentRow[]> {
@@ -61,49 +64,11 @@ export class MemoryIndexSource {
   }
 
   /** The latest versions of `names`, as the list page serialises them. */
-  async latestOf(names: readonly string[]): Promise<ServerVersion[]> {
-    if (names.length === 0) return [];
-    const latest = this.database.dialect === 'sqlite' ? sql<SqlBool>`is_latest = 1` : sql<SqlBool>`is_latest`;
-    const rows = await this.database.db
-      .selectFrom('servers')
-      .select([
-        'server_name',
-        'version',
-        'status',
-        'status_changed_at',
-        'status_message',
-        'published_at',
-        'updated_at',
-        'is_latest',
-        'value',
-        'origin_upstream',
-        'origin_synced_at',
-      ])
-      .where('server_name', 'in', names)
-      .where(latest)
-      .execute();
-    return rows.map((row) => ({
-      name: row.server_name,
-      version: row.version,
-      status: row.status,
-      statusChangedAt: row.status_changed_at,
-      statusMessage: row.status_message,
-      publishedAt: row.published_at,
-      updatedAt: row.updated_at,
-      isLatest: row.is_latest === true || row.is_latest === 1,
-      document: row.value,
-      ...(row.origin_upstream
-        ? { origin: { upstream: row.origin_upstream, syncedAt: row.origin_synced_at ?? '' } }
-        : {}),
-    }));
+  latestOf(names: readonly string[]): Promise<ServerVersion[]> {
+    return this.registry.latestOf(names);
   }
 
-  async generation(): Promise<number> {
-    const row = await this.database.db
-      .selectFrom('registry_state')
-      .select('generation')
-      .where('id', '=', 1)
-      .executeTakeFirst();
-    return Number(row?.generation ?? 0);
+  generation(): Promise<number> {
+    return this.registry.generation();
   }
 }
