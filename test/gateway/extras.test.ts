@@ -5,12 +5,12 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { LoggingMessageNotification } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { UpstreamEndpoints } from '../../src/gateway/service.js';
-import { adminHeaders, createTestApp } from '../support/app.js';
+import { adminHeaders } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { connect, publish } from '../mcp/support.js';
+import { connect } from '../mcp/support.js';
 import type { Era } from '../mcp/support.js';
 import { COLOURS, WATCHED, startLegacyExtras, startModernExtras } from './extras-support.js';
+import { startGatewayWith } from './support.js';
 import type { ExtrasUpstream } from './extras-support.js';
 
 type Log = LoggingMessageNotification['params'];
@@ -23,32 +23,7 @@ describe('gateway logging and completion', () => {
 
   beforeAll(async () => {
     [toy, old] = await Promise.all([startModernExtras(), startLegacyExtras()]);
-    const endpoints: UpstreamEndpoints = ({ url: remote }) => [
-      remote.includes('old.example.com') ? `${old.url}/mcp` : `${toy.url}/mcp`,
-    ];
-    t = await createTestApp({
-      env: {
-        WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
-        WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
-        WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
-        WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
-        WHARF_GATEWAY_LEGACY_ALIASES: 'old',
-      },
-      overrides: { gatewayEndpoints: endpoints },
-    });
-    url = `${await t.app.listen({ host: '127.0.0.1', port: 0 })}/mcp`;
-    for (const alias of ['toy', 'old']) {
-      await publish(t, `io.github.acme/${alias}`, '1.0.0', {
-        remotes: [{ type: 'streamable-http', url: `https://${alias}.example.com/mcp` }],
-      });
-      const attached = await t.app.inject({
-        method: 'POST',
-        url: '/api/v1/gateway/upstreams',
-        headers: adminHeaders,
-        payload: { server: `io.github.acme/${alias}` },
-      });
-      expect(attached.statusCode, attached.body).toBe(201);
-    }
+    ({ t, url } = await startGatewayWith({ toy: `${toy.url}/mcp`, old: `${old.url}/mcp` }, { legacy: ['old'] }));
   });
   afterAll(async () => {
     // Several 2025-era clients open at once leave a connection the HTTP close would wait on until its keep-alive

@@ -15,12 +15,10 @@ import {
 } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { UpstreamEndpoints } from '../../src/gateway/service.js';
-import { adminHeaders, createTestApp } from '../support/app.js';
+import { adminHeaders } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { publish } from '../mcp/support.js';
 import type { Era } from '../mcp/support.js';
-import { listen, serveFetch } from './support.js';
+import { listen, serveFetch, startGatewayWith } from './support.js';
 import type { Listening } from './support.js';
 
 const NAME_SCHEMA = {
@@ -199,32 +197,7 @@ describe('gateway input requests (elicitation, sampling, roots) across eras', ()
   beforeAll(async () => {
     old = await startLegacyUpstream();
     modern = await startModernUpstream();
-    const endpoints: UpstreamEndpoints = ({ url: remote }) => [
-      remote.includes('old.example.com') ? `${old.url}/mcp` : `${modern.url}/mcp`,
-    ];
-    t = await createTestApp({
-      env: {
-        WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
-        WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
-        WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
-        WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
-        WHARF_GATEWAY_LEGACY_ALIASES: 'old',
-      },
-      overrides: { gatewayEndpoints: endpoints },
-    });
-    url = `${await t.app.listen({ host: '127.0.0.1', port: 0 })}/mcp`;
-    for (const name of ['old', 'new']) {
-      await publish(t, `io.github.acme/${name}`, '1.0.0', {
-        remotes: [{ type: 'streamable-http', url: `https://${name}.example.com/mcp` }],
-      });
-      const attached = await t.app.inject({
-        method: 'POST',
-        url: '/api/v1/gateway/upstreams',
-        headers: adminHeaders,
-        payload: { server: `io.github.acme/${name}` },
-      });
-      expect(attached.statusCode, attached.body).toBe(201);
-    }
+    ({ t, url } = await startGatewayWith({ old: `${old.url}/mcp`, new: `${modern.url}/mcp` }, { legacy: ['old'] }));
   });
   afterAll(async () => {
     await t?.close();

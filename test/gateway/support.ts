@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { McpServer, ResourceTemplate, createMcpHandler } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { UpstreamEndpoints } from '../../src/gateway/service.js';
+import { adminHeaders, createTestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+import { publish } from '../mcp/support.js';
 
 export interface Listening {
   url: string;
@@ -203,4 +207,43 @@ export async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<L
       await exited;
     },
   };
+}
+
+/**
+ * A gateway (test app listening on loopback) with one upstream per alias attached: each published as
+ * `io.github.acme/<alias>` at `https://<alias>.example.com/mcp` and reached at the loopback URL `upstreams` gives.
+ * Aliases listed in `legacy` are spoken to in 2025-11-25.
+ */
+export async function startGatewayWith(
+  upstreams: Record<string, string>,
+  options: { legacy?: string[] } = {},
+): Promise<{ t: TestApp; url: string }> {
+  const endpoints: UpstreamEndpoints = ({ url: remote }) => {
+    const alias = /^https:\/\/([^.]+)\.example\.com\//.exec(remote)?.[1] ?? '';
+    return [upstreams[alias] ?? remote];
+  };
+  const t = await createTestApp({
+    env: {
+      WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
+      WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
+      WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
+      WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
+      WHARF_GATEWAY_LEGACY_ALIASES: (options.legacy ?? []).join(','),
+    },
+    overrides: { gatewayEndpoints: endpoints },
+  });
+  const url = `${await t.app.listen({ host: '127.0.0.1', port: 0 })}/mcp`;
+  for (const alias of Object.keys(upstreams)) {
+    await publish(t, `io.github.acme/${alias}`, '1.0.0', {
+      remotes: [{ type: 'streamable-http', url: `https://${alias}.example.com/mcp` }],
+    });
+    const attached = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/gateway/upstreams',
+      headers: adminHeaders,
+      payload: { server: `io.github.acme/${alias}` },
+    });
+    if (attached.statusCode !== 201) throw new Error(`attach ${alias}: ${attached.body}`);
+  }
+  return { t, url };
 }

@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/storage/database.js';
 import type { ServerVersion } from '../model.js';
 import { RegistryStore } from '../store.js';
+import { DOCUMENT_COLUMNS } from './search-store.js';
 
 /** One row of search_documents: what the SQL search ranks a server by (its latest version). */
 export interface DocumentRow {
@@ -31,7 +32,7 @@ export class MemoryIndexSource {
   async documentsAfter(after: string, limit: number): Promise<DocumentRow[]> {
     return this.database.db
       .selectFrom('search_documents')
-      .select(['server_name', 'version', 'name_lc', 'slug_lc', 'slug_key', 'status', 'namespace', 'facet_key', 'words'])
+      .select(DOCUMENT_COLUMNS)
       .where('server_name', '>', after)
       .orderBy('server_name')
       .limit(limit)
@@ -45,17 +46,7 @@ export class MemoryIndexSource {
       out.push(
         ...(await this.database.db
           .selectFrom('search_documents')
-          .select([
-            'server_name',
-            'version',
-            'name_lc',
-            'slug_lc',
-            'slug_key',
-            'status',
-            'namespace',
-            'facet_key',
-            'words',
-          ])
+          .select(DOCUMENT_COLUMNS)
           .where('server_name', 'in', names.slice(i, i + 500))
           .execute()),
       );

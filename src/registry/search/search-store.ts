@@ -32,6 +32,19 @@ export interface WordPlan {
   postings: number;
 }
 
+/** What a search_documents row holds for ranking (the in-memory index loads the same). */
+export const DOCUMENT_COLUMNS = [
+  'server_name',
+  'version',
+  'name_lc',
+  'slug_lc',
+  'slug_key',
+  'status',
+  'namespace',
+  'facet_key',
+  'words',
+] as const;
+
 /** Names refreshed together: a few statements per batch, each under the databases' bound-parameter limits. */
 const REFRESH_BATCH = 200;
 /** A word matching this many index entries is "dense": counting stops there. */
@@ -113,18 +126,7 @@ export class SearchIndexStore {
       .execute();
     const knownRows = await this.q
       .selectFrom('search_documents')
-      .select([
-        'server_name',
-        'version',
-        'name_lc',
-        'slug_lc',
-        'slug_key',
-        'status',
-        updatedAt(),
-        'namespace',
-        'facet_key',
-        'words',
-      ])
+      .select([...DOCUMENT_COLUMNS, updatedAt()])
       .where('server_name', 'in', names)
       .execute();
     const latestOf = new Map(latestRows.map((r) => [r.server_name, r]));
