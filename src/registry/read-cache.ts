@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
+import { encodedBody } from './wire.js';
+import type { EncodedBody } from './wire.js';
 
-export interface CachedBody {
-  /** Encoded once: answering a hit costs a socket write, not a 30 KB string encoding. */
-  body: Buffer;
-  etag: string;
-}
+/** Encoded once: answering a hit costs a socket write, not a 30 KB string encoding. */
+export type CachedBody = EncodedBody;
 
 export interface ReadCacheOptions {
   /** Reads the registry generation from the database (changes with every write, in any process). */
@@ -53,7 +51,8 @@ export class RegistryReadCache {
     this.bytes = 0;
   }
 
-  async get(key: string, compute: () => Promise<string>): Promise<CachedBody> {
+  /** `compute` answers JSON text, or a body it encoded itself (with an ETag that changes whenever the bytes do). */
+  async get(key: string, compute: () => Promise<string | EncodedBody>): Promise<CachedBody> {
     const hit = this.entries.get(key);
     if (hit) {
       // Refresh recency: Map iteration order is insertion order, so the oldest entry is evicted first.
@@ -62,10 +61,10 @@ export class RegistryReadCache {
       return hit;
     }
     const epoch = this.epoch;
-    const body = Buffer.from(await compute());
-    const entry = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    const computed = await compute();
+    const entry = typeof computed === 'string' ? encodedBody(computed) : computed;
     // A write that landed while computing may or may not be in `body`: answer it, but don't keep it.
-    const keep = this.options.enabled !== false && epoch === this.epoch && body.length <= this.maxBytes / 4;
+    const keep = this.options.enabled !== false && epoch === this.epoch && entry.body.length <= this.maxBytes / 4;
     if (keep) this.remember(key, entry);
     return entry;
   }

@@ -15,7 +15,7 @@ import type { RegistryService } from './service.js';
 import { serverJsonSchema } from './validation/index.js';
 import type { ServerJSON } from './validation/index.js';
 import { serverListJson, serverResponseJson, statusUpdateJson, versionListJson } from './wire.js';
-import type { MetaProvider } from './wire.js';
+import type { EncodedBody, MetaProvider } from './wire.js';
 
 export interface RegistryRoutesOptions {
   service: RegistryService;
@@ -102,7 +102,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     request: FastifyRequest,
     reply: FastifyReply,
     key: string,
-    compute: () => Promise<string>,
+    compute: () => Promise<string | EncodedBody>,
   ) => {
     const { body, etag } = await options.cache.get(key, compute);
     reply.header('etag', etag);
@@ -120,7 +120,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
       const key = `list ${JSON.stringify(filter)}${health ? ` health=${health}` : ''}`;
       return cachedJson(request, reply, key, async () => {
         if (health && options.healthNames) filter.names = options.healthNames(health);
-        const fast = await service.searchPageJson(filter, options.extraMeta);
+        const fast = await service.searchPage(filter, options.extraMeta);
         if (fast !== undefined) return fast;
         const page = await service.list(filter);
         return serverListJson(page.servers, page.nextCursor, options.extraMeta);

@@ -13,7 +13,7 @@ import type { FacetCounts } from './search/search-store.js';
 import { canonicalJson, validateServerJson } from './validation/index.js';
 import type { ServerJSON, ValidationResult } from './validation/index.js';
 import { compareVersions, pickLatest } from './versioning.js';
-import type { MetaProvider } from './wire.js';
+import type { EncodedBody, MetaProvider } from './wire.js';
 
 export const MAX_VERSIONS_PER_SERVER = 10_000;
 export const MAX_PUBLISHER_META_BYTES = 4096;
@@ -79,11 +79,11 @@ export class RegistryService {
   }
 
   /**
-   * The JSON of a ranked search page answered by the in-memory index, or undefined when it cannot answer this
+   * A ranked search page answered by the in-memory index, encoded, or undefined when it cannot answer this
    * request (then `list` does, with the same rows).
    */
-  async searchPageJson(filter: ListFilter, extraMeta?: MetaProvider): Promise<string | undefined> {
-    return this.memorySearch?.pageJson(filter, extraMeta);
+  async searchPage(filter: ListFilter, extraMeta?: MetaProvider): Promise<EncodedBody | undefined> {
+    return this.memorySearch?.page(filter, extraMeta);
   }
 
   /** Runs after every committed write: the in-memory search first, so no read sees it behind the database. */

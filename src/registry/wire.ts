@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { ServerVersion } from './model.js';
 import { OFFICIAL_META_KEY, ORIGIN_META_KEY } from './model.js';
 
@@ -12,6 +13,18 @@ export function officialMetaJson(v: ServerVersion): string {
   meta.updatedAt = v.updatedAt;
   meta.isLatest = v.isLatest;
   return JSON.stringify(meta);
+}
+
+/** A response body encoded once, with its strong validator. */
+export interface EncodedBody {
+  body: Buffer;
+  etag: string;
+}
+
+/** Encodes a JSON answer; the ETag is a digest of its bytes. */
+export function encodedBody(json: string): EncodedBody {
+  const body = Buffer.from(json);
+  return { body, etag: `"${hash('sha1', body, 'base64url')}"` };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { badRequest } from '../../platform/errors.js';
 import type { ListCursor } from '../model.js';
 import { foldName } from './text.js';
@@ -11,7 +11,7 @@ import { foldName } from './text.js';
  */
 const PREFIX = 'r1.';
 
-const queryHash = (search: string) => createHash('sha256').update(foldName(search)).digest('base64url').slice(0, 8);
+const queryHash = (search: string) => hash('sha256', foldName(search), 'base64url').slice(0, 8);
 
 export function encodeRankCursor(position: { rank: number; name: string; version: string }, search: string): string {
   const payload = JSON.stringify([position.rank, position.name, position.version, queryHash(search)]);

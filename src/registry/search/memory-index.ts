@@ -1,5 +1,6 @@
 import type { ListCursor, ListFilter, ServerVersion } from '../model.js';
-import type { MetaProvider } from '../wire.js';
+import { hash } from 'node:crypto';
+import type { EncodedBody, MetaProvider } from '../wire.js';
 import { serverResponseJson } from '../wire.js';
 import { encodeRankCursor } from './cursor.js';
 import type { DocumentRow } from './memory-source.js';
@@ -38,9 +39,10 @@ interface Doc {
   status: string;
   /** `facet\0value` of transport, registry_type, has_remote, has_package. */
   facets: string[];
+  /** The document's words in code-unit order (as the vocabulary), with the best field of each. */
   terms: string[];
   fields: number[];
-  /** The words found in the name (field 0): the name-words tier tests only these. */
+  /** The words found in the name (field 0), in order: the name-words tier tests only these. */
   nameTerms: string[];
   /** Stable slot in the per-query scratch arrays. */
   slot: number;
@@ -81,6 +83,9 @@ const NAME_WALK = 256;
 /** Up to this many name-prefix matches are ranked and sorted; beyond, they are walked in name order. */
 const HEADS_SORT_LIMIT = 300;
 const TOP = '\u{10FFFF}';
+const PAGE_HEAD = Buffer.from('{"servers":[');
+const COMMA = Buffer.from(',');
+const ENTRY_TAIL = Buffer.from('}}');
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 // eslint-disable-next-line no-control-regex
@@ -96,6 +101,42 @@ function lowerBound<T>(sorted: readonly T[], value: string, key: (item: T) => st
     else hi = mid;
   }
   return lo;
+}
+
+/** First index in `sorted` (ascending code units) whose string is >= `value`. */
+function lowerBoundOf(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** No field holds the word (fields are 0–3). */
+const NO_FIELD = 9;
+
+/**
+ * The best (lowest) field of a document's sorted `terms` holding a word that starts with `word` or is one of
+ * `typos`, or NO_FIELD: a binary search, since the words starting with `word` are adjacent in sorted order.
+ */
+function bestField(
+  terms: readonly string[],
+  fields: readonly number[],
+  word: string,
+  typos: readonly string[],
+): number {
+  let best = NO_FIELD;
+  for (let i = lowerBoundOf(terms, word); i < terms.length && terms[i]!.startsWith(word); i++) {
+    if (fields[i]! < best) best = fields[i]!;
+  }
+  for (const typo of typos) {
+    const i = lowerBoundOf(terms, typo);
+    if (terms[i] === typo && fields[i]! < best) best = fields[i]!;
+  }
+  return best;
 }
 
 /**
@@ -116,12 +157,17 @@ export class MemorySearchIndex {
   private bySlugKey: Doc[] = [];
   private postings = new Map<string, Postings>();
   private vocabulary: string[] = [];
+  /** The postings of each vocabulary word, in vocabulary order. */
+  private vocabularyLists: Postings[] = [];
+  /** Index entries of the vocabulary words before each position: a prefix range's count is one subtraction. */
+  private postingsBefore = new Int32Array(1);
   /** Slots of the names holding each three-character sequence (lower case): the substring-on-name match. */
   private trigrams = new Map<string, number[]>();
   private slotDocs: (Doc | undefined)[] = [];
   /** Set when the name set changed: the sorted views and the names text are rebuilt before the next query. */
   private shapeDirty = true;
   private vocabularyDirty = true;
+  private countsDirty = true;
   private allNamesAscii = true;
 
   private freeSlots: number[] = [];
@@ -152,7 +198,8 @@ export class MemorySearchIndex {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  private readonly entries = new Map<string, { stamp: number; json: string }>();
+  /** Each shown server's response entry, encoded, without its two closing braces (see `page`). */
+  private readonly entries = new Map<string, { stamp: number; json: Buffer; digest: string }>();
   private entryBytes = 0;
   private readonly maxEntryBytes: number;
 
@@ -305,18 +352,16 @@ export class MemorySearchIndex {
   }
 
   private makeDoc(row: DocumentRow): Doc {
-    const terms: string[] = [];
-    const fields: number[] = [];
-    const nameTerms: string[] = [];
+    const entries: [string, number][] = [];
     for (const entry of row.words.split(' ')) {
       if (entry === '') continue;
       const colon = entry.lastIndexOf(':');
-      const term = entry.slice(0, colon);
-      const field = Number(entry.slice(colon + 1));
-      terms.push(term);
-      fields.push(field);
-      if (field === 0) nameTerms.push(term);
+      entries.push([entry.slice(0, colon), Number(entry.slice(colon + 1))]);
     }
+    // The column sorts `term:field` strings, which is not quite term order ('-' sorts before ':').
+    entries.sort((a, b) => byCodeUnits(a[0], b[0]));
+    const terms = entries.map(([term]) => term);
+    const fields = entries.map(([, field]) => field);
     const facets = facetPairs(row.facet_key).map(([facet, value]) => `${facet}\u0000${value}`);
     let slot = this.freeSlots.pop();
     if (slot === undefined) slot = this.nextSlot++;
@@ -331,7 +376,8 @@ export class MemorySearchIndex {
       facets,
       terms,
       fields,
-      nameTerms,
+      // Filled by insertDoc from the shared copies of the words.
+      nameTerms: [],
       slot,
       pos: 0,
       stamp: ++this.stampCounter,
@@ -364,6 +410,7 @@ export class MemorySearchIndex {
         this.vocabularyDirty = true;
       }
       doc.terms[i] = list.term;
+      this.countsDirty = true;
       list.docs.push(doc);
       list.slots.push(doc.slot);
       list.fields.push(doc.fields[i]!);
@@ -389,6 +436,7 @@ export class MemorySearchIndex {
       const list = this.postings.get(term);
       if (!list) continue;
       const i = list.docs.indexOf(doc);
+      this.countsDirty = true;
       if (i >= 0) {
         list.docs.splice(i, 1);
         list.slots.splice(i, 1);
@@ -443,18 +491,30 @@ export class MemorySearchIndex {
     }
     if (this.vocabularyDirty) {
       this.vocabulary = [...this.postings.keys()].sort(byCodeUnits);
+      this.vocabularyLists = this.vocabulary.map((term) => this.postings.get(term)!);
       this.vocabularyDirty = false;
+      this.countsDirty = true;
+    }
+    if (this.countsDirty) {
+      const lists = this.vocabularyLists;
+      const before = new Int32Array(lists.length + 1);
+      for (let i = 0; i < lists.length; i++) before[i + 1] = before[i]! + lists[i]!.docs.length;
+      this.postingsBefore = before;
+      this.countsDirty = false;
     }
   }
 
   // --- Queries ---
 
   /**
-   * The JSON of one page of `GET /v0.1/servers?search=…&version=latest`, as serverListJson writes it, or
-   * undefined when memory cannot answer it (not built, stale, a local write being applied, a filter it does not
-   * hold): the SQL search then answers.
+   * One page of `GET /v0.1/servers?search=…&version=latest`, the bytes serverListJson writes, or undefined when
+   * memory cannot answer it (not built, stale, a local write being applied, a filter it does not hold): the SQL
+   * search then answers.
+   *
+   * The page is spliced from entries encoded once, and its ETag is a digest of what it is made of (each entry's
+   * digest, and the text between them) rather than of its 20–30 KB: the same parts make the same bytes.
    */
-  async pageJson(filter: ListFilter, extraMeta?: MetaProvider): Promise<string | undefined> {
+  async page(filter: ListFilter, extraMeta?: MetaProvider): Promise<EncodedBody | undefined> {
     const page = this.rankedPage(filter);
     if (!page) return undefined;
     const epoch = this.localEpoch;
@@ -472,33 +532,40 @@ export class MemorySearchIndex {
         this.remember(doc, row);
       }
     }
-    const items: string[] = [];
-    for (const hit of shown) {
+    const parts: Buffer[] = [PAGE_HEAD];
+    // Digests and JSON text, joined by newlines, which JSON text never holds: one recipe, one page.
+    const recipe: string[] = [];
+    shown.forEach((hit, i) => {
       const entry = this.entries.get(hit.doc.name)!;
       // Refresh recency: Map iteration order is insertion order, so the oldest entry is evicted first.
       this.entries.delete(hit.doc.name);
       this.entries.set(hit.doc.name, entry);
       const extra = extraMeta?.(hit.doc.name);
-      items.push(extra ? `${entry.json},${extra}}}` : `${entry.json}}}`);
-    }
+      if (i > 0) parts.push(COMMA);
+      parts.push(entry.json, extra ? Buffer.from(`,${extra}}}`) : ENTRY_TAIL);
+      recipe.push(entry.digest, extra ?? '');
+    });
     const last = shown.at(-1);
     const cursor =
       page.hits.length > filter.limit && last
         ? `"nextCursor":${JSON.stringify(encodeRankCursor({ rank: last.rank, name: last.doc.name, version: last.doc.version }, filter.search!))},`
         : '';
-    return `{"servers":[${items.join(',')}],"metadata":{${cursor}"count":${shown.length}}}`;
+    const tail = `],"metadata":{${cursor}"count":${shown.length}}}`;
+    parts.push(Buffer.from(tail));
+    recipe.push(tail);
+    return { body: Buffer.concat(parts), etag: `"${hash('sha1', recipe.join('\n'), 'base64url')}"` };
   }
 
   private remember(doc: Doc, row: ServerVersion): void {
     // The entry without its two closing braces: health `_meta` is spliced in at response time.
-    const json = serverResponseJson(row).slice(0, -2);
+    const json = Buffer.from(serverResponseJson(row).slice(0, -2));
     this.dropEntry(doc.name);
-    this.entries.set(doc.name, { stamp: doc.stamp, json });
-    this.entryBytes += json.length * 2;
+    this.entries.set(doc.name, { stamp: doc.stamp, json, digest: hash('sha1', json, 'base64url') });
+    this.entryBytes += json.length;
     for (const [name, entry] of this.entries) {
       if (this.entryBytes <= this.maxEntryBytes) break;
       this.entries.delete(name);
-      this.entryBytes -= entry.json.length * 2;
+      this.entryBytes -= entry.json.length;
     }
   }
 
@@ -506,12 +573,7 @@ export class MemorySearchIndex {
     const old = this.entries.get(name);
     if (!old) return;
     this.entries.delete(name);
-    this.entryBytes -= old.json.length * 2;
-  }
-
-  /** Bytes held by cached entries (strings counted as UTF-16). */
-  get cachedEntryBytes(): number {
-    return this.entryBytes;
+    this.entryBytes -= old.json.length;
   }
 
   /**
@@ -546,11 +608,12 @@ export class MemorySearchIndex {
   private plan(search: string): Query {
     const words = queryWords(search).map((word) => {
       const [from, to] = this.prefixRange(word);
-      let postings = 0;
-      for (let i = from; i < to; i++) postings += this.postings.get(this.vocabulary[i]!)!.docs.length;
+      const postings = this.postingsBefore[to]! - this.postingsBefore[from]!;
       const typos: string[] = [];
       if (word.length >= MIN_TYPO_WORD_LENGTH && postings === 0) {
-        for (const variant of typoVariants(word)) if (this.postings.has(variant)) typos.push(variant);
+        for (const variant of typoVariants(word, this.longestKnownPrefix(word))) {
+          if (this.postings.has(variant)) typos.push(variant);
+        }
         typos.sort(byCodeUnits);
       }
       return { word, typos, postings };
@@ -566,8 +629,19 @@ export class MemorySearchIndex {
   }
 
   private prefixRange(word: string): [number, number] {
-    const term = (t: string) => t;
-    return [lowerBound(this.vocabulary, word, term), lowerBound(this.vocabulary, word + TOP, term)];
+    return [lowerBoundOf(this.vocabulary, word), lowerBoundOf(this.vocabulary, word + TOP)];
+  }
+
+  /** The length of the longest prefix of `word` that some vocabulary word starts with. */
+  private longestKnownPrefix(word: string): number {
+    let length = 0;
+    while (length < word.length) {
+      const prefix = word.slice(0, length + 1);
+      const at = lowerBoundOf(this.vocabulary, prefix);
+      if (at === this.vocabulary.length || !this.vocabulary[at]!.startsWith(prefix)) break;
+      length += 1;
+    }
+    return length;
   }
 
   /** Tiers 0–2 of `doc` (name keys alone), or undefined. */
@@ -584,14 +658,8 @@ export class MemorySearchIndex {
     if (q.words.length === 0) return undefined;
     let worst = 0;
     for (const w of q.words) {
-      let best = 9;
-      for (let i = 0; i < doc.terms.length; i++) {
-        const term = doc.terms[i]!;
-        if (term.startsWith(w.word) || (w.typos.length > 0 && w.typos.includes(term))) {
-          if (doc.fields[i]! < best) best = doc.fields[i]!;
-        }
-      }
-      if (best === 9) return undefined;
+      const best = bestField(doc.terms, doc.fields, w.word, w.typos);
+      if (best === NO_FIELD) return undefined;
       if (best > worst) worst = best;
     }
     return worst;
@@ -706,7 +774,7 @@ export class MemorySearchIndex {
       const stamp = this.nextQueryStamp();
       const [from, to] = this.prefixRange(q.words[index]!.word);
       for (let t = from; t < to; t++) {
-        const slots = this.postings.get(this.vocabulary[t]!)!.nameSlots;
+        const slots = this.vocabularyLists[t]!.nameSlots;
         if (index === 0) for (let j = 0; j < slots.length; j++) nameMark[slots[j]!] = stamp;
         else {
           for (let j = 0; j < slots.length; j++) {
@@ -723,14 +791,8 @@ export class MemorySearchIndex {
   /** Each query word starts a word of the name (field 0): the name-words tier, tiers 0–2 aside. */
   private allWordsInName(q: Query, doc: Doc): boolean {
     for (const w of q.words) {
-      let found = false;
-      for (const term of doc.nameTerms) {
-        if (term.startsWith(w.word)) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) return false;
+      const at = lowerBoundOf(doc.nameTerms, w.word);
+      if (at === doc.nameTerms.length || !doc.nameTerms[at]!.startsWith(w.word)) return false;
     }
     return true;
   }
@@ -831,14 +893,8 @@ export class MemorySearchIndex {
         // Few candidates left and a common word: test their own words rather than walk its postings.
         const kept: Doc[] = [];
         for (const doc of candidates) {
-          let best = 9;
-          for (let i = 0; i < doc.terms.length; i++) {
-            const term = doc.terms[i]!;
-            if (doc.fields[i]! < best && (term.startsWith(w.word) || (w.typos.length > 0 && w.typos.includes(term)))) {
-              best = doc.fields[i]!;
-            }
-          }
-          if (best === 9) this.mark[doc.slot] = 0;
+          const best = bestField(doc.terms, doc.fields, w.word, w.typos);
+          if (best === NO_FIELD) this.mark[doc.slot] = 0;
           else {
             if (best > this.best[doc.slot]!) this.best[doc.slot] = best;
             kept.push(doc);
@@ -848,7 +904,7 @@ export class MemorySearchIndex {
         return;
       }
       const [from, to] = this.prefixRange(w.word);
-      for (let i = from; i < to; i++) visit(this.postings.get(this.vocabulary[i]!)!);
+      for (let i = from; i < to; i++) visit(this.vocabularyLists[i]!);
       for (const typo of w.typos) visit(this.postings.get(typo)!);
       if (index === 0) candidates = found;
       else {

@@ -151,10 +151,13 @@ export const MIN_TYPO_WORD_LENGTH = 4;
  * Every word at Damerau–Levenshtein distance 1 of `word` (one deletion, insertion, substitution or transposition
  * of adjacent letters), over ASCII letters and digits. Looked up as exact terms in the index, this is typo
  * tolerance that answers the same on both databases (no similarity function whose scores differ between them).
+ *
+ * An edit at position i keeps `word`'s first i characters: a caller that knows no indexed word starts with the
+ * first `lastPosition + 1` characters passes it, and the variants that cannot exist are not generated.
  */
-export function typoVariants(word: string): string[] {
+export function typoVariants(word: string, lastPosition = word.length): string[] {
   const variants = new Set<string>();
-  for (let i = 0; i <= word.length; i++) {
+  for (let i = 0; i <= Math.min(word.length, lastPosition); i++) {
     const head = word.slice(0, i);
     const tail = word.slice(i);
     if (tail.length > 0) variants.add(head + tail.slice(1));

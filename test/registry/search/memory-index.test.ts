@@ -70,6 +70,12 @@ function queries(): string[] {
     'ẑẑqxÿ',
     'wether',
     'postgers',
+    // Typos at the first and last positions (the in-memory index skips positions no indexed word can reach).
+    'eather',
+    'ewather',
+    'weathers',
+    'weatherz',
+    'qeather',
     '/',
     '50%_x',
   ];
@@ -141,7 +147,7 @@ describeEachDatabase('in-memory search', (database) => {
     for (let page = 0; page < maxPages; page++) {
       const filter: ListFilter = { ...base, search, limit, version: 'latest' };
       if (cursor) filter.cursor = parseListCursor(cursor, search);
-      const fromMemory = await t.wharf.registry.searchPageJson(filter, healthMeta);
+      const fromMemory = (await t.wharf.registry.searchPage(filter, healthMeta))?.body.toString();
       const sql = await t.wharf.registry.list(filter);
       expect(fromMemory, `memory answers ${JSON.stringify(filter)}`).toBeDefined();
       expect(fromMemory, JSON.stringify(filter)).toBe(serverListJson(sql.servers, sql.nextCursor, healthMeta));
@@ -163,6 +169,26 @@ describeEachDatabase('in-memory search', (database) => {
       await compare(search, { includeDeleted: false, names: { names, exclude: true } }, 10, 3);
     }
   }, 120_000);
+
+  it("changes a page's ETag exactly when its bytes change", async () => {
+    const filter: ListFilter = { search: 'weather', limit: 10, version: 'latest', includeDeleted: false };
+    const first = await t.wharf.registry.searchPage(filter, healthMeta);
+    const again = await t.wharf.registry.searchPage(filter, healthMeta);
+    expect(first?.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(again?.body.equals(first!.body)).toBe(true);
+    expect(again?.etag).toBe(first?.etag);
+    // One server's health `_meta` differs: different bytes, different ETag.
+    const shown = (JSON.parse(first!.body.toString()) as { servers: { server: { name: string } }[] }).servers;
+    const changed = shown[3]!.server.name;
+    const otherHealth = (name: string) =>
+      name === changed ? '"dev.wharf/health":{"status":"critical"}' : healthMeta(name);
+    const moved = await t.wharf.registry.searchPage(filter, otherHealth);
+    expect(moved?.body.equals(first!.body)).toBe(false);
+    expect(moved?.etag).not.toBe(first?.etag);
+    // Another page size: different bytes (count, cursor), different ETag.
+    const smaller = await t.wharf.registry.searchPage({ ...filter, limit: 9 }, healthMeta);
+    expect(smaller?.etag).not.toBe(first?.etag);
+  });
 
   it('pages through a dense query to its end with large pages', async () => {
     await compare('mcp', { includeDeleted: false }, 100, 40);
