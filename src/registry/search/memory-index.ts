@@ -42,8 +42,9 @@ interface Doc {
   /** The document's words in code-unit order (as the vocabulary), with the best field of each. */
   terms: string[];
   fields: number[];
-  /** The words found in the name (field 0), in order: the name-words tier tests only these. */
-  nameTerms: string[];
+  /** The vocabulary positions of `terms` (ascending, as `terms`), as of vocabularyVersion `idsVersion`. */
+  ids: Int32Array;
+  idsVersion: number;
   /** Stable slot in the per-query scratch arrays. */
   slot: number;
   /** Position in name order. */
@@ -61,6 +62,11 @@ interface Postings {
   fields: number[];
   /** Slots of the documents having the word in their name (field 0). */
   nameSlots: number[];
+  /** Position in the vocabulary (as of the last vocabulary sort). */
+  id: number;
+  /** The name-order positions of nameSlots, ascending, as of shapeVersion `namePositionsVersion`. */
+  namePositions: Int32Array;
+  namePositionsVersion: number;
 }
 
 interface Hit {
@@ -68,21 +74,33 @@ interface Hit {
   rank: number;
 }
 
+interface QueryWord {
+  word: string;
+  /** The vocabulary range of the words starting with `word`. */
+  from: number;
+  to: number;
+  /** Indexed words one edit away (only when none starts with `word`), and their vocabulary positions. */
+  typos: string[];
+  typoIds: number[];
+  postings: number;
+}
+
 interface Query {
   search: string;
   searchLower: string;
   folded: string;
   key: string;
-  words: { word: string; typos: string[]; postings: number }[];
+  words: QueryWord[];
 }
 
 /** Words matching at least this many index entries each send a query down the tier walk (see `page`). */
 const DENSE_POSTINGS = 500;
-/** Names tested one by one for the name-words tier before marking them from the postings. */
+/** Names tested one by one for the name-prefix tier before marking them from the name keys. */
 const NAME_WALK = 256;
 /** Up to this many name-prefix matches are ranked and sorted; beyond, they are walked in name order. */
 const HEADS_SORT_LIMIT = 300;
 const TOP = '\u{10FFFF}';
+const NONE = new Int32Array(0);
 const PAGE_HEAD = Buffer.from('{"servers":[');
 const COMMA = Buffer.from(',');
 const ENTRY_TAIL = Buffer.from('}}');
@@ -115,26 +133,55 @@ function lowerBoundOf(sorted: readonly string[], value: string): number {
   return lo;
 }
 
-/** No field holds the word (fields are 0–3). */
+/** First index in `sorted` (ascending) whose value is >= `value`. */
+function lowerBoundNumber(sorted: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const BLOCK = 64;
+
+function blockMins(values: Int32Array): Int32Array {
+  const mins = new Int32Array(Math.ceil(values.length / BLOCK)).fill(0x7fffffff);
+  for (let i = 0; i < values.length; i++) {
+    const b = (i / BLOCK) | 0;
+    if (values[i]! < mins[b]!) mins[b] = values[i]!;
+  }
+  return mins;
+}
+
+/** The smallest of values[from, to), using whole blocks' minimums where the range covers them. */
+function rangeMin(values: Int32Array, mins: Int32Array, from: number, to: number): number {
+  let min = 0x7fffffff;
+  let i = from;
+  for (; i < to && i % BLOCK !== 0; i++) if (values[i]! < min) min = values[i]!;
+  for (; i + BLOCK <= to; i += BLOCK) if (mins[i / BLOCK]! < min) min = mins[i / BLOCK]!;
+  for (; i < to; i++) if (values[i]! < min) min = values[i]!;
+  return min;
+}
+
+/** No field holds the word (fields are 0–3, the name first). */
 const NO_FIELD = 9;
+const FIELD_NAME = 0;
 
 /**
- * The best (lowest) field of a document's sorted `terms` holding a word that starts with `word` or is one of
- * `typos`, or NO_FIELD: a binary search, since the words starting with `word` are adjacent in sorted order.
+ * The best (lowest) field of a document holding a word that starts with `w` (its vocabulary range) or is one of
+ * its typos, or NO_FIELD: the document's word ids are ascending, so this is a binary search on integers.
  */
-function bestField(
-  terms: readonly string[],
-  fields: readonly number[],
-  word: string,
-  typos: readonly string[],
-): number {
+function bestField(ids: Int32Array, fields: readonly number[], w: QueryWord): number {
   let best = NO_FIELD;
-  for (let i = lowerBoundOf(terms, word); i < terms.length && terms[i]!.startsWith(word); i++) {
+  for (let i = lowerBoundNumber(ids, w.from); i < ids.length && ids[i]! < w.to; i++) {
     if (fields[i]! < best) best = fields[i]!;
   }
-  for (const typo of typos) {
-    const i = lowerBoundOf(terms, typo);
-    if (terms[i] === typo && fields[i]! < best) best = fields[i]!;
+  for (const id of w.typoIds) {
+    const i = lowerBoundNumber(ids, id);
+    if (ids[i] === id && fields[i]! < best) best = fields[i]!;
   }
   return best;
 }
@@ -168,6 +215,8 @@ export class MemorySearchIndex {
   private shapeDirty = true;
   private vocabularyDirty = true;
   private countsDirty = true;
+  /** Bumped whenever the vocabulary is sorted again: documents' word ids (Doc.ids) are then recomputed. */
+  private vocabularyVersion = 0;
   private allNamesAscii = true;
 
   private freeSlots: number[] = [];
@@ -175,11 +224,16 @@ export class MemorySearchIndex {
   private mark = new Uint32Array(1024);
   private best = new Uint8Array(1024);
   private mark2 = new Uint32Array(1024);
-  private nameMark = new Uint32Array(1024);
   /** Slot of the document at each position in name order. */
   private posSlot = new Int32Array(0);
   /** Slots of byNameLc, bySlugLc and bySlugKey, in their order. */
   private viewSlots: Int32Array[] = [];
+  /** Positions in name order of byNameLc, bySlugLc and bySlugKey, in their order. */
+  private viewPositions: Int32Array[] = [];
+  /** The smallest of each block of BLOCK viewPositions: a range's minimum in a few hundred steps. */
+  private viewBlockMins: Int32Array[] = [];
+  /** Bumped whenever positions change: what was derived from them (Postings.namePositions) is recomputed. */
+  private shapeVersion = 0;
   private best2 = new Uint8Array(1024);
   private queryStamp = 0;
   private stampCounter = 0;
@@ -376,8 +430,8 @@ export class MemorySearchIndex {
       facets,
       terms,
       fields,
-      // Filled by insertDoc from the shared copies of the words.
-      nameTerms: [],
+      ids: NONE,
+      idsVersion: -1,
       slot,
       pos: 0,
       stamp: ++this.stampCounter,
@@ -405,7 +459,16 @@ export class MemorySearchIndex {
       const term = doc.terms[i]!;
       let list = this.postings.get(term);
       if (!list) {
-        list = { term, docs: [], slots: [], fields: [], nameSlots: [] };
+        list = {
+          term,
+          id: -1,
+          docs: [],
+          slots: [],
+          fields: [],
+          nameSlots: [],
+          namePositions: NONE,
+          namePositionsVersion: -1,
+        };
         this.postings.set(term, list);
         this.vocabularyDirty = true;
       }
@@ -416,7 +479,6 @@ export class MemorySearchIndex {
       list.fields.push(doc.fields[i]!);
       if (doc.fields[i] === 0) list.nameSlots.push(doc.slot);
     }
-    doc.nameTerms = doc.terms.filter((_, i) => doc.fields[i] === 0);
   }
 
   private deleteDoc(doc: Doc): void {
@@ -475,15 +537,16 @@ export class MemorySearchIndex {
         doc.pos = i;
         this.posSlot[i] = doc.slot;
       });
-      this.viewSlots = [this.byNameLc, this.bySlugLc, this.bySlugKey].map((view) =>
-        Int32Array.from(view, (doc) => doc.slot),
-      );
+      const views = [this.byNameLc, this.bySlugLc, this.bySlugKey];
+      this.viewSlots = views.map((view) => Int32Array.from(view, (doc) => doc.slot));
+      this.viewPositions = views.map((view) => Int32Array.from(view, (doc) => doc.pos));
+      this.viewBlockMins = this.viewPositions.map(blockMins);
+      this.shapeVersion += 1;
       if (this.mark.length < this.nextSlot) {
         const size = Math.max(this.nextSlot, this.mark.length * 2);
         this.mark = new Uint32Array(size);
         this.best = new Uint8Array(size);
         this.mark2 = new Uint32Array(size);
-        this.nameMark = new Uint32Array(size);
         this.best2 = new Uint8Array(size);
         this.queryStamp = 0;
       }
@@ -492,6 +555,8 @@ export class MemorySearchIndex {
     if (this.vocabularyDirty) {
       this.vocabulary = [...this.postings.keys()].sort(byCodeUnits);
       this.vocabularyLists = this.vocabulary.map((term) => this.postings.get(term)!);
+      this.vocabularyLists.forEach((list, id) => (list.id = id));
+      this.vocabularyVersion += 1;
       this.vocabularyDirty = false;
       this.countsDirty = true;
     }
@@ -616,7 +681,7 @@ export class MemorySearchIndex {
         }
         typos.sort(byCodeUnits);
       }
-      return { word, typos, postings };
+      return { word, from, to, typos, typoIds: typos.map((t) => this.postings.get(t)!.id), postings };
     });
     words.sort((a, b) => a.postings - b.postings || byCodeUnits(a.word, b.word));
     return {
@@ -658,7 +723,7 @@ export class MemorySearchIndex {
     if (q.words.length === 0) return undefined;
     let worst = 0;
     for (const w of q.words) {
-      const best = bestField(doc.terms, doc.fields, w.word, w.typos);
+      const best = bestField(this.idsOf(doc), doc.fields, w);
       if (best === NO_FIELD) return undefined;
       if (best > worst) worst = best;
     }
@@ -729,9 +794,17 @@ export class MemorySearchIndex {
             if (rank === RANK.namePrefix && accept(doc) && after(rank, doc)) hits.push({ doc, rank });
           };
           let i = cursorRank === RANK.namePrefix ? this.positionAfter(cursor!.name) : 0;
-          const end = Math.min(this.docs.length, i + NAME_WALK);
-          for (; i < end && hits.length < want; i++) {
-            if (this.nameTier(q, this.docs[i]!) === RANK.namePrefix) test(this.docs[i]!);
+          const walk = () => {
+            const end = Math.min(this.docs.length, i + NAME_WALK);
+            for (; i < end && hits.length < want; i++) {
+              if (this.nameTier(q, this.docs[i]!) === RANK.namePrefix) test(this.docs[i]!);
+            }
+          };
+          walk();
+          if (hits.length < want && i < this.docs.length) {
+            // The matches may begin further on (names sharing a long prefix): jump to the first of them.
+            i = Math.max(i, this.firstNameKeyPosition(q));
+            walk();
           }
           if (hits.length < want && i < this.docs.length) {
             const marked = this.markNameKeyRanges(q);
@@ -745,56 +818,85 @@ export class MemorySearchIndex {
     }
     if (hits.length < want) {
       const from = cursorRank === RANK.nameWords ? this.positionAfter(cursor!.name) : 0;
-      const end = Math.min(this.docs.length, from + NAME_WALK);
-      const test = (doc: Doc) => {
-        if (this.nameTier(q, doc) === undefined && accept(doc) && after(RANK.nameWords, doc)) {
-          hits.push({ doc, rank: RANK.nameWords });
-        }
-      };
-      // Most names have the words of a common query: a short walk in name order fills the page.
-      let i = from;
-      for (; i < end && hits.length < want; i++) if (this.allWordsInName(q, this.docs[i]!)) test(this.docs[i]!);
-      if (hits.length < want && i < this.docs.length) {
-        // Otherwise mark the names holding every word (from the postings), then scan the marks in name order.
-        const marked = this.markNameWords(q);
-        const { nameMark, posSlot, docs } = this;
-        for (; i < docs.length && hits.length < want; i++) if (nameMark[posSlot[i]!] === marked) test(docs[i]!);
+      // The names holding the first (rarest) word, in name order, tested for the others until the page is full.
+      for (const position of this.namesWithWord(q.words[0]!.word, from)) {
+        const doc = this.docs[position]!;
+        if (!this.allWordsInName(q, doc) || this.nameTier(q, doc) !== undefined) continue;
+        if (accept(doc) && after(RANK.nameWords, doc)) hits.push({ doc, rank: RANK.nameWords });
+        if (hits.length === want) return hits;
       }
       // Every name was looked at and the page is still not full: lower tiers follow, which the full evaluation ranks.
-      if (hits.length < want) return undefined;
+      return undefined;
     }
     return hits;
   }
 
-  /** Marks (in nameMark, with the returned stamp) the documents where every query word starts a word of the name. */
-  private markNameWords(q: Query): number {
-    let previous = 0;
-    const nameMark = this.nameMark;
-    for (let index = 0; index < q.words.length; index++) {
-      const stamp = this.nextQueryStamp();
-      const [from, to] = this.prefixRange(q.words[index]!.word);
-      for (let t = from; t < to; t++) {
-        const slots = this.vocabularyLists[t]!.nameSlots;
-        if (index === 0) for (let j = 0; j < slots.length; j++) nameMark[slots[j]!] = stamp;
-        else {
-          for (let j = 0; j < slots.length; j++) {
-            const slot = slots[j]!;
-            if (nameMark[slot] === previous) nameMark[slot] = stamp;
-          }
-        }
+  /**
+   * Positions in name order, ascending from `from`, of the names holding a word that starts with `prefix`: a merge
+   * of the sorted positions of each such word, so a page costs what it shows, not what the word matches.
+   */
+  private *namesWithWord(prefix: string, from: number): Generator<number> {
+    const [first, end] = this.prefixRange(prefix);
+    const lists: Int32Array[] = [];
+    const next: number[] = [];
+    for (let t = first; t < end; t++) {
+      const positions = this.namePositionsOf(this.vocabularyLists[t]!);
+      const at = lowerBoundNumber(positions, from);
+      if (at < positions.length) {
+        lists.push(positions);
+        next.push(at);
       }
-      previous = stamp;
     }
-    return previous;
+    let previous = -1;
+    for (;;) {
+      let best = -1;
+      for (let l = 0; l < lists.length; l++) {
+        if (next[l]! < lists[l]!.length && (best === -1 || lists[l]![next[l]!]! < lists[best]![next[best]!]!)) best = l;
+      }
+      if (best === -1) return;
+      const position = lists[best]![next[best]!++]!;
+      // A name holding two words with the prefix is in both lists.
+      if (position !== previous) yield position;
+      previous = position;
+    }
+  }
+
+  private namePositionsOf(list: Postings): Int32Array {
+    if (list.namePositionsVersion !== this.shapeVersion) {
+      list.namePositions = Int32Array.from(list.nameSlots, (slot) => this.slotDocs[slot]!.pos).sort();
+      list.namePositionsVersion = this.shapeVersion;
+    }
+    return list.namePositions;
+  }
+
+  /** The first position in name order whose name keys (name, slug, slug words) may start with the query. */
+  private firstNameKeyPosition(q: Query): number {
+    let first = this.docs.length;
+    this.forNameKeyRanges(q, (r, from, to) => {
+      first = Math.min(first, rangeMin(this.viewPositions[r]!, this.viewBlockMins[r]!, from, to));
+    });
+    return first;
   }
 
   /** Each query word starts a word of the name (field 0): the name-words tier, tiers 0–2 aside. */
   private allWordsInName(q: Query, doc: Doc): boolean {
+    const ids = this.idsOf(doc);
     for (const w of q.words) {
-      const at = lowerBoundOf(doc.nameTerms, w.word);
-      if (at === doc.nameTerms.length || !doc.nameTerms[at]!.startsWith(w.word)) return false;
+      let found = false;
+      for (let i = lowerBoundNumber(ids, w.from); i < ids.length && ids[i]! < w.to && !found; i++) {
+        found = doc.fields[i] === FIELD_NAME;
+      }
+      if (!found) return false;
     }
     return true;
+  }
+
+  private idsOf(doc: Doc): Int32Array {
+    if (doc.idsVersion !== this.vocabularyVersion) {
+      doc.ids = Int32Array.from(doc.terms, (term) => this.postings.get(term)!.id);
+      doc.idsVersion = this.vocabularyVersion;
+    }
+    return doc.ids;
   }
 
   /** Documents whose name keys equal (`exactOnly`) or start with the query: candidates of tiers 0–2. */
@@ -830,19 +932,24 @@ export class MemorySearchIndex {
   /** Marks (in `mark`, with the returned stamp) the documents whose name keys start with the query. */
   private markNameKeyRanges(q: Query): number {
     const stamp = this.nextQueryStamp();
+    const mark = this.mark;
+    this.forNameKeyRanges(q, (r, from, to) => {
+      const slots = this.viewSlots[r]!;
+      for (let i = from; i < to; i++) mark[slots[i]!] = stamp;
+    });
+    return stamp;
+  }
+
+  /** Calls `visit` with each view (0 name, 1 slug, 2 slug words) and its range of keys starting with the query. */
+  private forNameKeyRanges(q: Query, visit: (view: number, from: number, to: number) => void): void {
     const ranges: [Doc[], (d: Doc) => string, string][] = [
       [this.byNameLc, (d) => d.nameLc, q.folded],
       [this.bySlugLc, (d) => d.slugLc, q.folded],
     ];
     if (q.key !== '') ranges.push([this.bySlugKey, (d) => d.slugKey, q.key]);
-    const mark = this.mark;
-    for (let r = 0; r < ranges.length; r++) {
-      const [sorted, key, value] = ranges[r]!;
-      const slots = this.viewSlots[r]!;
-      const to = lowerBound(sorted, value + TOP, key);
-      for (let i = lowerBound(sorted, value, key); i < to; i++) mark[slots[i]!] = stamp;
-    }
-    return stamp;
+    ranges.forEach(([sorted, key, value], r) =>
+      visit(r, lowerBound(sorted, value, key), lowerBound(sorted, value + TOP, key)),
+    );
   }
 
   /** Index in name order of the first document named after `name`. */
@@ -855,7 +962,6 @@ export class MemorySearchIndex {
     if (this.queryStamp === 0xffffffff) {
       this.mark.fill(0);
       this.mark2.fill(0);
-      this.nameMark.fill(0);
       this.queryStamp = 1;
     }
     return this.queryStamp;
@@ -893,7 +999,7 @@ export class MemorySearchIndex {
         // Few candidates left and a common word: test their own words rather than walk its postings.
         const kept: Doc[] = [];
         for (const doc of candidates) {
-          const best = bestField(doc.terms, doc.fields, w.word, w.typos);
+          const best = bestField(this.idsOf(doc), doc.fields, w);
           if (best === NO_FIELD) this.mark[doc.slot] = 0;
           else {
             if (best > this.best[doc.slot]!) this.best[doc.slot] = best;
