@@ -1024,11 +1024,12 @@ export class MemorySearchIndex {
         candidates = kept;
       }
     });
-    const hits: Hit[] = [];
+    // Results by rank: only the ranks the page reaches are put in name order.
+    const byRank: Doc[][] = [];
     const consider = (doc: Doc, worst: number | undefined, substring: boolean) => {
       if (!accept(doc)) return;
       const rank = this.rankFrom(q, doc, worst, substring);
-      if (rank !== undefined && after(rank, doc)) hits.push({ doc, rank });
+      if (rank !== undefined && after(rank, doc)) (byRank[rank] ??= []).push(doc);
     };
     const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === stamp;
     for (const doc of candidates) {
@@ -1038,8 +1039,13 @@ export class MemorySearchIndex {
     for (const doc of this.namesContaining(q.searchLower)) {
       if (!inWords(doc)) consider(doc, undefined, true);
     }
-    hits.sort((a, b) => a.rank - b.rank || a.doc.pos - b.doc.pos);
-    return hits.slice(0, want);
+    const hits: Hit[] = [];
+    for (let rank = 0; rank < byRank.length && hits.length < want; rank++) {
+      const docs = byRank[rank];
+      if (!docs) continue;
+      for (const doc of firstInNameOrder(docs, want - hits.length)) hits.push({ doc, rank });
+    }
+    return hits;
   }
 
   /** Documents whose name contains `needle` (lower case): the rarest of its trigrams' names, verified. */
@@ -1089,6 +1095,20 @@ export class MemorySearchIndex {
       return true;
     };
   }
+}
+
+/** The `count` documents of `docs` first in name order, in that order (a bounded insertion, not a full sort). */
+function firstInNameOrder(docs: Doc[], count: number): Doc[] {
+  if (docs.length <= count * 2) return docs.sort((a, b) => a.pos - b.pos).slice(0, count);
+  const kept: Doc[] = [];
+  for (const doc of docs) {
+    if (kept.length === count && doc.pos >= kept[count - 1]!.pos) continue;
+    let at = kept.length;
+    while (at > 0 && kept[at - 1]!.pos > doc.pos) at--;
+    kept.splice(at, 0, doc);
+    if (kept.length > count) kept.pop();
+  }
+  return kept;
 }
 
 function key(range: [Doc[], (d: Doc) => string, string], doc: Doc): string {
