@@ -92,7 +92,7 @@ export interface WharfOverrides {
   time?: TimeSource;
   /** Liveness background loop periods (tests disable them and drive the loops themselves). */
   livenessTiming?: Partial<LivenessTiming>;
-  /** False for one-shot commands (`wharf import`): no probes, no lease reaper, no leadership taken. */
+  /** False for one-shot commands (`wharf import`, `wharf sync`): no probes, lease reaper, leadership or search index. */
   background?: boolean;
   /** How often a PostgreSQL follower tries to take the liveness leadership. */
   leaderRetryMs?: number;
@@ -125,12 +125,13 @@ export async function createWharf(config: WharfConfig, logger: Logger, overrides
   registry.onWrite(() => registryCache.invalidate());
   await registryCache.start();
   // Built in the background: SQL answers searches until it is ready (and whenever it is not current).
-  const searchMemory = config.searchMemory
-    ? new MemorySearchIndex(new MemoryIndexSource(database), {
-        onError: (error, what) => logger.warn({ err: error, what }, 'in-memory search index: SQL answers meanwhile'),
-        onBuilt: (servers, ms) => logger.info({ servers, ms }, 'in-memory search index built'),
-      })
-    : undefined;
+  const searchMemory =
+    config.searchMemory && overrides.background !== false
+      ? new MemorySearchIndex(new MemoryIndexSource(database), {
+          onError: (error, what) => logger.warn({ err: error, what }, 'in-memory search index: SQL answers meanwhile'),
+          onBuilt: (servers, ms) => logger.info({ servers, ms }, 'in-memory search index built'),
+        })
+      : undefined;
   if (searchMemory) {
     registry.useMemorySearch(searchMemory);
     searchMemory.start();

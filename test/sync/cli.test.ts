@@ -83,7 +83,8 @@ describe('wharf sync against another Wharf process', { timeout: SLOW }, () => {
     const sync = async (...extra: string[]) => {
       const result = await runWharf(
         ['sync', '--upstream', upstream.baseUrl, '--data-dir', dataDir, '--page-size', '10', '--json', ...extra],
-        PRIVATE,
+        // Log lines go to stderr: stdout holds only the JSON summary, whatever the log level.
+        { ...PRIVATE, WHARF_LOG_LEVEL: 'debug' },
       );
       expect(result.code, result.stderr).toBe(0);
       return JSON.parse(result.stdout) as { mode: string; inserted: number; removed: number };

@@ -19,11 +19,11 @@ export function importCommand(): Command {
   ).action(async (source: string, flags) => {
     // Loaded on use, so `wharf --help` and the client commands start without the whole server.
     const { loadConfig } = await import('../../config/config.js');
-    const { createLogger } = await import('../../platform/observability/logger.js');
+    const { createCommandLogger } = await import('../../platform/observability/logger.js');
     const { fromDocument, importServers } = await import('../../registry/importer.js');
     const { createWharf } = await import('../../wharf.js');
     const config = loadConfig(flags);
-    const wharf = await createWharf(config, createLogger('warn'), { background: false });
+    const wharf = await createWharf(config, createCommandLogger('warn'), { background: false });
     const bar = process.stderr.isTTY
       ? new cliProgress.SingleBar(
           {

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../../config/config.js';
-import { createLogger, flushLogger } from '../../platform/observability/logger.js';
+import { createCommandLogger, flushLogger } from '../../platform/observability/logger.js';
 import { CONFLICT_POLICIES, syncSettingsFrom } from '../../sync/index.js';
 import type { SyncProgress, SyncSummary } from '../../sync/index.js';
 import { parsePatterns } from '../../sync/patterns.js';
@@ -48,8 +48,9 @@ export function syncCommand(): Command {
       settings.pageSize = size;
     }
 
-    const logger = createLogger(process.env.WHARF_LOG_LEVEL ?? 'warn');
-    const wharf = await createWharf(config, logger);
+    const logger = createCommandLogger(process.env.WHARF_LOG_LEVEL ?? 'warn');
+    // One pass and exit: no health probes, leases or in-memory search index.
+    const wharf = await createWharf(config, logger, { background: false });
     const progress = progressDisplay();
     const stop = new AbortController();
     // The first Ctrl-C stops at the next page boundary (the cursor is committed); a second one exits at once.

@@ -33,6 +33,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
+/** For one-shot commands whose stdout is their answer (`--json`): log lines go to stderr. */
+export function createCommandLogger(level: string): Logger {
+  return createLogger(level, pino.destination({ dest: 2, sync: false }));
+}
+
 export function flushLogger(logger: Logger): void {
   try {
     logger.flush();
