@@ -121,6 +121,8 @@ export class RegistryService {
 
   /** Counts per transport, registry type, status, namespace (top `topNamespaces`), has_remote and has_package. */
   async facets(filter: Omit<ListFilter, 'limit' | 'cursor'>, topNamespaces = 20): Promise<FacetCounts> {
+    const fromMemory = this.memorySearch?.facets(filter, topNamespaces);
+    if (fromMemory) return fromMemory;
     const plan = filter.search === undefined ? undefined : await this.store.search.plan(filter.search);
     return this.store.search.facets(plan, { ...filter, limit: 0 }, topNamespaces);
   }

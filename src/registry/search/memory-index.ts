@@ -4,7 +4,8 @@ import type { EncodedBody, MetaProvider } from '../wire.js';
 import { serverResponseJson } from '../wire.js';
 import { encodeRankCursor } from './cursor.js';
 import type { DocumentRow } from './memory-source.js';
-import { RANK } from './search-store.js';
+import { RANK, facetCountsOf } from './search-store.js';
+import type { FacetCounts } from './search-store.js';
 import { MIN_TYPO_WORD_LENGTH, facetPairs, foldName, queryWords, typoVariants } from './text.js';
 
 /** Where the in-memory index reads from (see MemoryIndexSource); an interface so tests may count the reads. */
@@ -39,6 +40,9 @@ interface Doc {
   status: string;
   /** `facet\0value` of transport, registry_type, has_remote, has_package. */
   facets: string[];
+  /** Status and facet values, shared by the documents that have the same (counted once per match by `facets`). */
+  shape: Tally;
+  namespace: Tally;
   /** The document's words in code-unit order (as the vocabulary), with the best field of each. */
   terms: string[];
   fields: number[];
@@ -67,6 +71,15 @@ interface Postings {
   /** The name-order positions of nameSlots, ascending, as of shapeVersion `namePositionsVersion`. */
   namePositions: Int32Array;
   namePositionsVersion: number;
+}
+
+/** A value counted by `facets`: `count` is current while `stamp` is the query's. */
+interface Tally {
+  value: string;
+  /** Shapes only: the search_documents facet_key. */
+  facetKey?: string;
+  count: number;
+  stamp: number;
 }
 
 interface Hit {
@@ -108,6 +121,7 @@ const ENTRY_TAIL = Buffer.from('}}');
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\u0000-\u007f]/;
+const SURROGATE = /[\ud800-\udfff]/;
 
 /** First index in `sorted` (by `key`) whose key is >= `value`. */
 function lowerBound<T>(sorted: readonly T[], value: string, key: (item: T) => string): number {
@@ -211,6 +225,9 @@ export class MemorySearchIndex {
   /** Slots of the names holding each three-character sequence (lower case): the substring-on-name match. */
   private trigrams = new Map<string, number[]>();
   private slotDocs: (Doc | undefined)[] = [];
+  /** The distinct shapes and namespaces of the documents (see Doc.shape); kept until the next full build. */
+  private readonly shapes = new Map<string, Tally>();
+  private readonly namespaces = new Map<string, Tally>();
   /** Set when the name set changed: the sorted views and the names text are rebuilt before the next query. */
   private shapeDirty = true;
   private vocabularyDirty = true;
@@ -396,6 +413,8 @@ export class MemorySearchIndex {
     this.entryBytes = 0;
     this.trigrams = new Map();
     this.slotDocs = [];
+    this.shapes.clear();
+    this.namespaces.clear();
     for (const row of rows) this.insertDoc(this.makeDoc(row), true);
     this.docs.sort((a, b) => byCodeUnits(a.name, b.name));
     this.byNameLc = [...this.docs].sort((a, b) => byCodeUnits(a.nameLc, b.nameLc));
@@ -419,7 +438,14 @@ export class MemorySearchIndex {
     const facets = facetPairs(row.facet_key).map(([facet, value]) => `${facet}\u0000${value}`);
     let slot = this.freeSlots.pop();
     if (slot === undefined) slot = this.nextSlot++;
+    const shapeKey = `${row.status}\u0000${row.facet_key}`;
+    let shape = this.shapes.get(shapeKey);
+    if (!shape) this.shapes.set(shapeKey, (shape = { value: row.status, facetKey: row.facet_key, count: 0, stamp: 0 }));
+    let namespace = this.namespaces.get(row.namespace);
+    if (!namespace) this.namespaces.set(row.namespace, (namespace = { value: row.namespace, count: 0, stamp: 0 }));
     return {
+      shape,
+      namespace,
       name: row.server_name,
       nameLower: row.server_name.toLowerCase(),
       nameLc: row.name_lc,
@@ -646,16 +672,10 @@ export class MemorySearchIndex {
    * memory does not answer this request.
    */
   rankedPage(filter: ListFilter): { hits: Hit[] } | undefined {
-    if (!this.answering || filter.search === undefined || filter.version !== 'latest') return undefined;
-    if (filter.updatedSince !== undefined) return undefined;
+    const search = filter.search;
+    if (search === undefined || !this.answers(filter)) return undefined;
     const cursor = filter.cursor;
     if (cursor !== undefined && (cursor.rank === undefined || cursor.version === undefined)) return undefined;
-    const search = filter.search;
-    if (NON_ASCII.test(search)) {
-      // Case-insensitive matching of non-ASCII text differs between the databases; with ASCII names only, a
-      // search that stays non-ASCII in lower case contains no name on either.
-      if (!this.allNamesAscii || !NON_ASCII.test(search.toLowerCase())) return undefined;
-    }
     this.prepare();
     const query = this.plan(search);
     const want = filter.limit + 1;
@@ -974,6 +994,36 @@ export class MemorySearchIndex {
     accept: (doc: Doc) => boolean,
     after: (rank: number, doc: Doc) => boolean,
   ): Hit[] {
+    const { stamp, candidates } = this.wordMatches(q);
+    // Results by rank: only the ranks the page reaches are put in name order.
+    const byRank: Doc[][] = [];
+    const consider = (doc: Doc, worst: number | undefined, substring: boolean) => {
+      if (!accept(doc)) return;
+      const rank = this.rankFrom(q, doc, worst, substring);
+      if (rank !== undefined && after(rank, doc)) (byRank[rank] ??= []).push(doc);
+    };
+    const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === stamp;
+    for (const doc of candidates) {
+      if (this.mark[doc.slot] !== stamp) continue;
+      consider(doc, this.best[doc.slot], doc.nameLower.includes(q.searchLower));
+    }
+    for (const doc of this.namesContaining(q.searchLower)) {
+      if (!inWords(doc)) consider(doc, undefined, true);
+    }
+    const hits: Hit[] = [];
+    for (let rank = 0; rank < byRank.length && hits.length < want; rank++) {
+      const docs = byRank[rank];
+      if (!docs) continue;
+      for (const doc of firstInNameOrder(docs, want - hits.length)) hits.push({ doc, rank });
+    }
+    return hits;
+  }
+
+  /**
+   * The documents holding every query word (in any field, by prefix or typo): those of `candidates` still marked
+   * with `stamp` in `mark`, with the worst of the words' best fields in `best`.
+   */
+  private wordMatches(q: Query): { stamp: number; candidates: Doc[] } {
     const stamp = this.nextQueryStamp();
     let candidates: Doc[] = [];
     q.words.forEach((w, index) => {
@@ -1024,28 +1074,63 @@ export class MemorySearchIndex {
         candidates = kept;
       }
     });
-    // Results by rank: only the ranks the page reaches are put in name order.
-    const byRank: Doc[][] = [];
-    const consider = (doc: Doc, worst: number | undefined, substring: boolean) => {
-      if (!accept(doc)) return;
-      const rank = this.rankFrom(q, doc, worst, substring);
-      if (rank !== undefined && after(rank, doc)) (byRank[rank] ??= []).push(doc);
+    return { stamp, candidates };
+  }
+
+  /**
+   * Facet counts of everything `GET /v0.1/servers` returns for `filter` (every page, latest versions), as
+   * SearchIndexStore counts them, or undefined when memory does not answer this request (then SQL does). Each
+   * document points at its shape (status and facet values) and namespace, shared by many, so counting is one
+   * increment per matched server.
+   */
+  facets(filter: Omit<ListFilter, 'limit' | 'cursor'>, topNamespaces: number): FacetCounts | undefined {
+    if (!this.answers(filter)) return undefined;
+    this.prepare();
+    const accept = this.filterTest(filter);
+    const stamp = this.nextQueryStamp();
+    const shapes: Tally[] = [];
+    const namespaces: Tally[] = [];
+    const tally = (counter: Tally, into: Tally[]) => {
+      if (counter.stamp !== stamp) {
+        counter.stamp = stamp;
+        counter.count = 0;
+        into.push(counter);
+      }
+      counter.count += 1;
     };
-    const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === stamp;
-    for (const doc of candidates) {
-      if (this.mark[doc.slot] !== stamp) continue;
-      consider(doc, this.best[doc.slot], doc.nameLower.includes(q.searchLower));
+    const count = (doc: Doc) => {
+      if (!accept(doc)) return;
+      tally(doc.shape, shapes);
+      if (doc.namespace.value !== '') tally(doc.namespace, namespaces);
+    };
+    if (filter.search === undefined) this.docs.forEach(count);
+    else {
+      const q = this.plan(filter.search);
+      const words = this.wordMatches(q);
+      const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === words.stamp;
+      for (const doc of words.candidates) if (inWords(doc)) count(doc);
+      for (const doc of this.namesContaining(q.searchLower)) if (!inWords(doc)) count(doc);
     }
-    for (const doc of this.namesContaining(q.searchLower)) {
-      if (!inWords(doc)) consider(doc, undefined, true);
+    const top = namespaces
+      .sort((a, b) => b.count - a.count || byBytes(a.value, b.value))
+      .slice(0, topNamespaces)
+      .map((n) => ({ namespace: n.value, n: n.count }));
+    return facetCountsOf(
+      shapes.map((shape) => ({ status: shape.value, facet_key: shape.facetKey!, n: shape.count })),
+      top,
+    );
+  }
+
+  /** Whether memory answers a request with this filter (before the query itself is looked at). */
+  private answers(filter: Omit<ListFilter, 'limit'>): boolean {
+    if (!this.answering || filter.version !== 'latest' || filter.updatedSince !== undefined) return false;
+    const search = filter.search;
+    if (search !== undefined && NON_ASCII.test(search)) {
+      // Case-insensitive matching of non-ASCII text differs between the databases; with ASCII names only, a
+      // search that stays non-ASCII in lower case contains no name on either.
+      if (!this.allNamesAscii || !NON_ASCII.test(search.toLowerCase())) return false;
     }
-    const hits: Hit[] = [];
-    for (let rank = 0; rank < byRank.length && hits.length < want; rank++) {
-      const docs = byRank[rank];
-      if (!docs) continue;
-      for (const doc of firstInNameOrder(docs, want - hits.length)) hits.push({ doc, rank });
-    }
-    return hits;
+    return true;
   }
 
   /** Documents whose name contains `needle` (lower case): the rarest of its trigrams' names, verified. */
@@ -1065,7 +1150,7 @@ export class MemorySearchIndex {
     return out;
   }
 
-  private filterTest(filter: ListFilter): (doc: Doc) => boolean {
+  private filterTest(filter: Omit<ListFilter, 'limit' | 'cursor'>): (doc: Doc) => boolean {
     const tests: ((doc: Doc) => boolean)[] = [];
     if (!filter.includeDeleted) tests.push((d) => d.status !== 'deleted');
     if (filter.status !== undefined) {
@@ -1095,6 +1180,12 @@ export class MemorySearchIndex {
       return true;
     };
   }
+}
+
+/** UTF-8 byte order, as SQL sorts namespaces: code-unit order unless a surrogate meets a character above it. */
+function byBytes(a: string, b: string): number {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return byCodeUnits(a, b);
 }
 
 /** The `count` documents of `docs` first in name order, in that order (a bounded insertion, not a full sort). */

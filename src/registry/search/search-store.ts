@@ -81,6 +81,36 @@ function namespaceRange(namespace: string): [string, string] {
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
+ * Facet counts of latest versions from their shapes (documents counted per status and facet_key) and the top
+ * namespaces, in (facet, value) byte order, as the SQL grouping of every-version counts returns them: the JSON
+ * answer (and its ETag) does not depend on which way it was counted.
+ */
+export function facetCountsOf(
+  shapes: readonly { status: string; facet_key: string; n: number | string }[],
+  namespaces: readonly { namespace: string; n: number | string }[],
+): FacetCounts {
+  const counts = new Map<string, { facet: string; value: string; count: number }>();
+  const add = (facet: string, value: string, n: number) => {
+    const key = `${facet}\u0000${value}`;
+    const entry = counts.get(key);
+    if (entry) entry.count += n;
+    else counts.set(key, { facet, value, count: n });
+  };
+  let total = 0;
+  for (const row of shapes) {
+    const n = Number(row.n);
+    total += n;
+    add('status', row.status, n);
+    for (const [facet, value] of facetPairs(row.facet_key)) add(facet, value, n);
+  }
+  const bytes = (text: string) => Buffer.from(text, 'utf8');
+  const ordered = [...counts.values()].sort(
+    (a, b) => Buffer.compare(bytes(a.facet), bytes(b.facet)) || Buffer.compare(bytes(a.value), bytes(b.value)),
+  );
+  return { total, counts: ordered, namespaces: namespaces.map((r) => ({ value: r.namespace, count: Number(r.n) })) };
+}
+
+/**
  * SQL of the search index: one row per server in search_documents (its latest version's name keys), its words
  * with their best field in search_terms (an inverted index as a B-tree: prefix = index range) and its filter
  * values in search_facets. Identical tables and queries on SQLite and PostgreSQL; the name-substring fallback
@@ -456,31 +486,7 @@ export class SearchIndexStore {
       shapes = (await sql<(typeof shapes)[number]>`WITH ${ctes} ${byShape}`.execute(this.q)).rows;
       namespaces = (await sql<(typeof namespaces)[number]>`WITH ${ctes} ${byNamespace}`.execute(this.q)).rows;
     }
-    const counts = new Map<string, { facet: string; value: string; count: number }>();
-    const add = (facet: string, value: string, n: number) => {
-      const key = `${facet}\u0000${value}`;
-      const entry = counts.get(key);
-      if (entry) entry.count += n;
-      else counts.set(key, { facet, value, count: n });
-    };
-    let total = 0;
-    for (const row of shapes) {
-      const n = Number(row.n);
-      total += n;
-      add('status', row.status, n);
-      for (const [facet, value] of facetPairs(row.facet_key)) add(facet, value, n);
-    }
-    // In (facet, value) byte order, as the SQL grouping of every-version counts returns them: the JSON answer (and
-    // its ETag) does not depend on which way it was counted.
-    const bytes = (text: string) => Buffer.from(text, 'utf8');
-    const ordered = [...counts.values()].sort(
-      (a, b) => Buffer.compare(bytes(a.facet), bytes(b.facet)) || Buffer.compare(bytes(a.value), bytes(b.value)),
-    );
-    return {
-      total,
-      counts: ordered,
-      namespaces: namespaces.map((r) => ({ value: r.namespace, count: Number(r.n) })),
-    };
+    return facetCountsOf(shapes, namespaces);
   }
 
   /** Facets of every version, or of one version string: from the servers rows. */
