@@ -53,8 +53,8 @@ interface Doc {
   slot: number;
   /** Position in name order. */
   pos: number;
-  /** Changes whenever the document is (re)loaded: cached entries of an older load are not used. */
-  stamp: number;
+  /** This server's response entry, encoded, without its two closing braces (see `page`); a reload drops it. */
+  entry: { json: Buffer; digest: string } | undefined;
 }
 
 interface Postings {
@@ -80,6 +80,8 @@ interface Tally {
   facetKey?: string;
   count: number;
   stamp: number;
+  /** Holds a surrogate (a character beyond U+FFFF), where code-unit and byte order may differ. */
+  astral: boolean;
 }
 
 interface Hit {
@@ -253,7 +255,6 @@ export class MemorySearchIndex {
   private shapeVersion = 0;
   private best2 = new Uint8Array(1024);
   private queryStamp = 0;
-  private stampCounter = 0;
 
   private ready = false;
   private stale = false;
@@ -270,8 +271,10 @@ export class MemorySearchIndex {
   private stopped = false;
 
   /** Each shown server's response entry, encoded, without its two closing braces (see `page`). */
-  private readonly entries = new Map<string, { stamp: number; json: Buffer; digest: string }>();
+  /** Documents holding an entry, oldest first: evicted in that order beyond maxEntryBytes. */
+  private entryQueue: Doc[] = [];
   private entryBytes = 0;
+  private entryCount = 0;
   private readonly maxEntryBytes: number;
 
   constructor(
@@ -409,8 +412,9 @@ export class MemorySearchIndex {
     this.postings = new Map();
     this.freeSlots = [];
     this.nextSlot = 0;
-    this.entries.clear();
+    this.entryQueue = [];
     this.entryBytes = 0;
+    this.entryCount = 0;
     this.trigrams = new Map();
     this.slotDocs = [];
     this.shapes.clear();
@@ -440,9 +444,9 @@ export class MemorySearchIndex {
     if (slot === undefined) slot = this.nextSlot++;
     const shapeKey = `${row.status}\u0000${row.facet_key}`;
     let shape = this.shapes.get(shapeKey);
-    if (!shape) this.shapes.set(shapeKey, (shape = { value: row.status, facetKey: row.facet_key, count: 0, stamp: 0 }));
+    if (!shape) this.shapes.set(shapeKey, (shape = tally(row.status, row.facet_key)));
     let namespace = this.namespaces.get(row.namespace);
-    if (!namespace) this.namespaces.set(row.namespace, (namespace = { value: row.namespace, count: 0, stamp: 0 }));
+    if (!namespace) this.namespaces.set(row.namespace, (namespace = tally(row.namespace)));
     return {
       shape,
       namespace,
@@ -460,7 +464,7 @@ export class MemorySearchIndex {
       idsVersion: -1,
       slot,
       pos: 0,
-      stamp: ++this.stampCounter,
+      entry: undefined,
     };
   }
 
@@ -538,7 +542,7 @@ export class MemorySearchIndex {
       }
     }
     this.freeSlots.push(doc.slot);
-    this.dropEntry(doc.name);
+    this.forgetEntry(doc);
   }
 
   private upsert(row: DocumentRow): void {
@@ -610,7 +614,7 @@ export class MemorySearchIndex {
     if (!page) return undefined;
     const epoch = this.localEpoch;
     const shown = page.hits.slice(0, filter.limit);
-    const missing = shown.filter((h) => this.entries.get(h.doc.name)?.stamp !== h.doc.stamp).map((h) => h.doc);
+    const missing = shown.filter((h) => h.doc.entry === undefined).map((h) => h.doc);
     if (missing.length > 0) {
       const rows = await this.reads.latestOf(missing.map((d) => d.name));
       // A local write while reading: its names may have changed under the page.
@@ -622,15 +626,14 @@ export class MemorySearchIndex {
         if (!row || row.version !== doc.version || row.status !== doc.status) return undefined;
         this.remember(doc, row);
       }
+      // A tiny entry budget evicted part of the page while the rest was remembered.
+      if (shown.some((h) => h.doc.entry === undefined)) return undefined;
     }
     const parts: Buffer[] = [PAGE_HEAD];
     // Digests and JSON text, joined by newlines, which JSON text never holds: one recipe, one page.
     const recipe: string[] = [];
     shown.forEach((hit, i) => {
-      const entry = this.entries.get(hit.doc.name)!;
-      // Refresh recency: Map iteration order is insertion order, so the oldest entry is evicted first.
-      this.entries.delete(hit.doc.name);
-      this.entries.set(hit.doc.name, entry);
+      const entry = hit.doc.entry!;
       const extra = extraMeta?.(hit.doc.name);
       if (i > 0) parts.push(COMMA);
       parts.push(entry.json, extra ? Buffer.from(`,${extra}}}`) : ENTRY_TAIL);
@@ -650,21 +653,25 @@ export class MemorySearchIndex {
   private remember(doc: Doc, row: ServerVersion): void {
     // The entry without its two closing braces: health `_meta` is spliced in at response time.
     const json = Buffer.from(serverResponseJson(row).slice(0, -2));
-    this.dropEntry(doc.name);
-    this.entries.set(doc.name, { stamp: doc.stamp, json, digest: hash('sha1', json, 'base64url') });
+    this.forgetEntry(doc);
+    doc.entry = { json, digest: hash('sha1', json, 'base64url') };
     this.entryBytes += json.length;
-    for (const [name, entry] of this.entries) {
-      if (this.entryBytes <= this.maxEntryBytes) break;
-      this.entries.delete(name);
-      this.entryBytes -= entry.json.length;
+    this.entryCount += 1;
+    this.entryQueue.push(doc);
+    // First in, first out: entries are cheap to make again, and a full index's entries fit the default budget.
+    while (this.entryBytes > this.maxEntryBytes && this.entryQueue.length > 0)
+      this.forgetEntry(this.entryQueue.shift()!);
+    // Reloaded documents leave their old selves in the queue: drop them once they outnumber the live entries.
+    if (this.entryQueue.length > 2 * this.entryCount + 1024) {
+      this.entryQueue = this.entryQueue.filter((d) => d.entry !== undefined && this.byName.get(d.name) === d);
     }
   }
 
-  private dropEntry(name: string): void {
-    const old = this.entries.get(name);
-    if (!old) return;
-    this.entries.delete(name);
-    this.entryBytes -= old.json.length;
+  private forgetEntry(doc: Doc): void {
+    if (!doc.entry) return;
+    this.entryBytes -= doc.entry.json.length;
+    this.entryCount -= 1;
+    doc.entry = undefined;
   }
 
   /**
@@ -751,12 +758,13 @@ export class MemorySearchIndex {
   }
 
   /** The rank SQL gives `doc` (undefined: not a result), from its candidate facts. */
-  private rankFrom(q: Query, doc: Doc, worst: number | undefined, substring: boolean): number | undefined {
+  /** `substring` (the name contains the query) is looked up only when the rank depends on it, if not given. */
+  private rankFrom(q: Query, doc: Doc, worst: number | undefined, substring?: boolean): number | undefined {
     if (worst === undefined && !substring) return undefined;
     const tier = this.nameTier(q, doc);
     if (tier !== undefined) return tier;
     if (worst === 0) return RANK.nameWords;
-    if (substring) return RANK.nameSubstring;
+    if (substring ?? doc.nameLower.includes(q.searchLower)) return RANK.nameSubstring;
     if (worst === 1) return RANK.titleWords;
     if (worst === 2) return RANK.descriptionWords;
     return RANK.otherWords;
@@ -997,19 +1005,17 @@ export class MemorySearchIndex {
     const { stamp, candidates } = this.wordMatches(q);
     // Results by rank: only the ranks the page reaches are put in name order.
     const byRank: Doc[][] = [];
-    const consider = (doc: Doc, worst: number | undefined, substring: boolean) => {
+    const consider = (doc: Doc, worst: number | undefined, substring?: boolean) => {
       if (!accept(doc)) return;
       const rank = this.rankFrom(q, doc, worst, substring);
       if (rank !== undefined && after(rank, doc)) (byRank[rank] ??= []).push(doc);
     };
-    const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === stamp;
     for (const doc of candidates) {
       if (this.mark[doc.slot] !== stamp) continue;
-      consider(doc, this.best[doc.slot], doc.nameLower.includes(q.searchLower));
+      consider(doc, this.best[doc.slot]);
     }
-    for (const doc of this.namesContaining(q.searchLower)) {
-      if (!inWords(doc)) consider(doc, undefined, true);
-    }
+    const inWords = (slot: number) => q.words.length > 0 && this.mark[slot] === stamp;
+    for (const doc of this.namesContaining(q.searchLower, inWords)) consider(doc, undefined, true);
     const hits: Hit[] = [];
     for (let rank = 0; rank < byRank.length && hits.length < want; rank++) {
       const docs = byRank[rank];
@@ -1107,14 +1113,14 @@ export class MemorySearchIndex {
     else {
       const q = this.plan(filter.search);
       const words = this.wordMatches(q);
-      const inWords = (doc: Doc) => q.words.length > 0 && this.mark[doc.slot] === words.stamp;
-      for (const doc of words.candidates) if (inWords(doc)) count(doc);
-      for (const doc of this.namesContaining(q.searchLower)) if (!inWords(doc)) count(doc);
+      const inWords = (slot: number) => q.words.length > 0 && this.mark[slot] === words.stamp;
+      for (const doc of words.candidates) if (inWords(doc.slot)) count(doc);
+      this.namesContaining(q.searchLower, inWords).forEach(count);
     }
-    const top = namespaces
-      .sort((a, b) => b.count - a.count || byBytes(a.value, b.value))
-      .slice(0, topNamespaces)
-      .map((n) => ({ namespace: n.value, n: n.count }));
+    const top = firstOf(namespaces, topNamespaces, (a, b) => b.count - a.count || byBytes(a, b)).map((n) => ({
+      namespace: n.value,
+      n: n.count,
+    }));
     return facetCountsOf(
       shapes.map((shape) => ({ status: shape.value, facet_key: shape.facetKey!, n: shape.count })),
       top,
@@ -1133,9 +1139,12 @@ export class MemorySearchIndex {
     return true;
   }
 
-  /** Documents whose name contains `needle` (lower case): the rarest of its trigrams' names, verified. */
-  private namesContaining(needle: string): Doc[] {
-    if (needle.length < 3) return this.docs.filter((doc) => doc.nameLower.includes(needle));
+  /**
+   * Documents whose name contains `needle` (lower case), but for the slots `skip` names (tested first, so those are
+   * never read): the rarest of its trigrams' names, verified.
+   */
+  private namesContaining(needle: string, skip: (slot: number) => boolean): Doc[] {
+    if (needle.length < 3) return this.docs.filter((doc) => !skip(doc.slot) && doc.nameLower.includes(needle));
     let rarest: number[] | undefined;
     for (const trigram of trigramsOf(needle)) {
       const list = this.trigrams.get(trigram);
@@ -1144,6 +1153,7 @@ export class MemorySearchIndex {
     }
     const out: Doc[] = [];
     for (const slot of rarest!) {
+      if (skip(slot)) continue;
       const doc = this.slotDocs[slot]!;
       if (doc.nameLower.includes(needle)) out.push(doc);
     }
@@ -1182,24 +1192,33 @@ export class MemorySearchIndex {
   }
 }
 
-/** UTF-8 byte order, as SQL sorts namespaces: code-unit order unless a surrogate meets a character above it. */
-function byBytes(a: string, b: string): number {
-  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return byCodeUnits(a, b);
+function tally(value: string, facetKey?: string): Tally {
+  return { value, ...(facetKey !== undefined && { facetKey }), count: 0, stamp: 0, astral: SURROGATE.test(value) };
 }
 
-/** The `count` documents of `docs` first in name order, in that order (a bounded insertion, not a full sort). */
-function firstInNameOrder(docs: Doc[], count: number): Doc[] {
-  if (docs.length <= count * 2) return docs.sort((a, b) => a.pos - b.pos).slice(0, count);
-  const kept: Doc[] = [];
-  for (const doc of docs) {
-    if (kept.length === count && doc.pos >= kept[count - 1]!.pos) continue;
+/** UTF-8 byte order of two values, as SQL sorts them: code-unit order unless one holds a surrogate. */
+function byBytes(a: Tally, b: Tally): number {
+  if (a.astral || b.astral) return Buffer.compare(Buffer.from(a.value), Buffer.from(b.value));
+  return byCodeUnits(a.value, b.value);
+}
+
+/** The first `count` of `items` in `order`, in that order: a bounded insertion, not a full sort. */
+function firstOf<T>(items: readonly T[], count: number, order: (a: T, b: T) => number): T[] {
+  const kept: T[] = [];
+  for (const item of items) {
+    if (kept.length === count && order(item, kept[count - 1]!) >= 0) continue;
     let at = kept.length;
-    while (at > 0 && kept[at - 1]!.pos > doc.pos) at--;
-    kept.splice(at, 0, doc);
+    while (at > 0 && order(kept[at - 1]!, item) > 0) at--;
+    kept.splice(at, 0, item);
     if (kept.length > count) kept.pop();
   }
   return kept;
+}
+
+/** The `count` documents of `docs` first in name order, in that order. */
+function firstInNameOrder(docs: Doc[], count: number): Doc[] {
+  if (docs.length <= count * 2) return docs.sort((a, b) => a.pos - b.pos).slice(0, count);
+  return firstOf(docs, count, (a, b) => a.pos - b.pos);
 }
 
 function key(range: [Doc[], (d: Doc) => string, string], doc: Doc): string {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ListFilter } from '../../../src/registry/model.js';
-import type { MemorySearchIndex } from '../../../src/registry/search/memory-index.js';
+import { MemorySearchIndex } from '../../../src/registry/search/memory-index.js';
+import { MemoryIndexSource } from '../../../src/registry/search/memory-source.js';
 import { parseListCursor } from '../../../src/registry/search/cursor.js';
 import { canonicalJson } from '../../../src/registry/validation/index.js';
 import type { ServerJSON } from '../../../src/registry/validation/index.js';
@@ -188,6 +189,22 @@ describeEachDatabase('in-memory search', (database) => {
     // Another page size: different bytes (count, cursor), different ETag.
     const smaller = await t.wharf.registry.searchPage({ ...filter, limit: 9 }, healthMeta);
     expect(smaller?.etag).not.toBe(first?.etag);
+  });
+
+  it('answers like SQL on an entry budget of a few entries (evicted, then read again)', async () => {
+    const small = new MemorySearchIndex(new MemoryIndexSource(t.wharf.database), { maxEntryBytes: 6000 });
+    small.start();
+    try {
+      await small.whenAnswering();
+      for (const search of ['weather', 'mcp', 'postgres', 'weather', 'slack', 'mcp']) {
+        const filter: ListFilter = { search, limit: 3, version: 'latest', includeDeleted: false };
+        const page = await small.page(filter, healthMeta);
+        const sql = await t.wharf.registry.list(filter);
+        expect(page?.body.toString(), search).toBe(serverListJson(sql.servers, sql.nextCursor, healthMeta));
+      }
+    } finally {
+      small.stop();
+    }
   });
 
   it('pages through a dense query to its end with large pages', async () => {
