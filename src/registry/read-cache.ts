@@ -1,9 +1,6 @@
 import { encodedBody } from './wire.js';
 import type { EncodedBody } from './wire.js';
 
-/** Encoded once: answering a hit costs a socket write, not a 30 KB string encoding. */
-export type CachedBody = EncodedBody;
-
 export interface ReadCacheOptions {
   /** Reads the registry generation from the database (changes with every write, in any process). */
   readGeneration: () => Promise<number>;
@@ -16,11 +13,12 @@ export interface ReadCacheOptions {
 }
 
 /**
- * Serialised answers of the hot read endpoints, kept until the registry changes. Writes in this process
- * invalidate at once; writes elsewhere (another replica, `wharf import`) are seen within one poll interval.
+ * Encoded answers of the hot read endpoints (a hit costs a socket write, not a 30 KB string encoding), kept until
+ * the registry changes. Writes in this process invalidate at once; writes elsewhere (another replica,
+ * `wharf import`) are seen within one poll interval.
  */
 export class RegistryReadCache {
-  private readonly entries = new Map<string, CachedBody>();
+  private readonly entries = new Map<string, EncodedBody>();
   private bytes = 0;
   private epoch = 0;
   private generation: number | undefined;
@@ -52,7 +50,7 @@ export class RegistryReadCache {
   }
 
   /** `compute` answers JSON text, or a body it encoded itself (with an ETag that changes whenever the bytes do). */
-  async get(key: string, compute: () => Promise<string | EncodedBody>): Promise<CachedBody> {
+  async get(key: string, compute: () => Promise<string | EncodedBody>): Promise<EncodedBody> {
     const hit = this.entries.get(key);
     if (hit) {
       // Refresh recency: Map iteration order is insertion order, so the oldest entry is evicted first.
@@ -69,7 +67,7 @@ export class RegistryReadCache {
     return entry;
   }
 
-  private remember(key: string, entry: CachedBody): void {
+  private remember(key: string, entry: EncodedBody): void {
     this.entries.set(key, entry);
     this.bytes += entry.body.length;
     for (const [oldKey, old] of this.entries) {

@@ -137,20 +137,8 @@ function lowerBound<T>(sorted: readonly T[], value: string, key: (item: T) => st
   return lo;
 }
 
-/** First index in `sorted` (ascending code units) whose string is >= `value`. */
-function lowerBoundOf(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index in `sorted` (ascending) whose value is >= `value`. */
-function lowerBoundNumber(sorted: Int32Array, value: number): number {
+/** First index in `sorted` (ascending: code units for strings) whose value is >= `value`. */
+function lowerBoundOf<T extends string | number>(sorted: ArrayLike<T>, value: T): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -192,11 +180,11 @@ const FIELD_NAME = 0;
  */
 function bestField(ids: Int32Array, fields: readonly number[], w: QueryWord): number {
   let best = NO_FIELD;
-  for (let i = lowerBoundNumber(ids, w.from); i < ids.length && ids[i]! < w.to; i++) {
+  for (let i = lowerBoundOf(ids, w.from); i < ids.length && ids[i]! < w.to; i++) {
     if (fields[i]! < best) best = fields[i]!;
   }
   for (const id of w.typoIds) {
-    const i = lowerBoundNumber(ids, id);
+    const i = lowerBoundOf(ids, id);
     if (ids[i] === id && fields[i]! < best) best = fields[i]!;
   }
   return best;
@@ -869,7 +857,7 @@ export class MemorySearchIndex {
     const next: number[] = [];
     for (let t = first; t < end; t++) {
       const positions = this.namePositionsOf(this.vocabularyLists[t]!);
-      const at = lowerBoundNumber(positions, from);
+      const at = lowerBoundOf(positions, from);
       if (at < positions.length) {
         lists.push(positions);
         next.push(at);
@@ -911,7 +899,7 @@ export class MemorySearchIndex {
     const ids = this.idsOf(doc);
     for (const w of q.words) {
       let found = false;
-      for (let i = lowerBoundNumber(ids, w.from); i < ids.length && ids[i]! < w.to && !found; i++) {
+      for (let i = lowerBoundOf(ids, w.from); i < ids.length && ids[i]! < w.to && !found; i++) {
         found = doc.fields[i] === FIELD_NAME;
       }
       if (!found) return false;
