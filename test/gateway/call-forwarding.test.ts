@@ -2,12 +2,11 @@ import type { Client } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { UpstreamEndpoints } from '../../src/gateway/service.js';
-import { adminHeaders, createTestApp } from '../support/app.js';
+import { adminHeaders } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { ACCEPT, MODERN, connect, modernMeta, publish } from '../mcp/support.js';
 import type { Era } from '../mcp/support.js';
-import { listen, serveFetch } from './support.js';
+import { createGatewayTestApp, listen, serveFetch } from './support.js';
 import type { Listening } from './support.js';
 
 /**
@@ -76,17 +75,7 @@ async function startProbe(): Promise<Probe> {
 }
 
 async function gatewayFor(probe: Probe, env: Record<string, string> = {}): Promise<{ t: TestApp; url: string }> {
-  const endpoints: UpstreamEndpoints = () => [`${probe.url}/mcp`];
-  const t = await createTestApp({
-    env: {
-      WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
-      WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
-      WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
-      WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
-      ...env,
-    },
-    overrides: { gatewayEndpoints: endpoints },
-  });
+  const t = await createGatewayTestApp(() => [`${probe.url}/mcp`], env);
   const url = `${await t.app.listen({ host: '127.0.0.1', port: 0 })}/mcp`;
   await publish(t, 'io.github.acme/probe', '1.0.0', {
     remotes: [{ type: 'streamable-http', url: 'https://probe.example.com/mcp' }],

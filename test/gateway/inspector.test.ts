@@ -4,11 +4,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UpstreamEndpoints } from '../../src/gateway/service.js';
-import { ADMIN_TOKEN, adminHeaders, createTestApp } from '../support/app.js';
+import { ADMIN_TOKEN, adminHeaders } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { publish } from '../mcp/support.js';
-import { startSdkUpstream } from './support.js';
+import { createGatewayTestApp, startSdkUpstream } from './support.js';
 import type { ToyUpstream } from './support.js';
 
 /** The official MCP Inspector CLI (pinned in devDependencies) listing and calling a federated tool through /mcp. */
@@ -27,15 +26,7 @@ let home: string;
 
 beforeAll(async () => {
   toy = await startSdkUpstream();
-  const endpoints: UpstreamEndpoints = () => [`${toy.url}/mcp`];
-  t = await createTestApp({
-    env: {
-      WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
-      WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
-      WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
-    },
-    overrides: { gatewayEndpoints: endpoints },
-  });
+  t = await createGatewayTestApp(() => [`${toy.url}/mcp`]);
   url = `${await t.app.listen({ host: '127.0.0.1', port: 0 })}/mcp`;
   await publish(t, 'io.github.acme/toy', '1.0.0', {
     remotes: [{ type: 'streamable-http', url: 'https://toy.example.com/mcp' }],

@@ -1,28 +1,17 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { UpstreamEndpoints } from '../../src/gateway/service.js';
-import { adminHeaders, createTestApp } from '../support/app.js';
+import { adminHeaders } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { connect, publish } from '../mcp/support.js';
 import type { Era } from '../mcp/support.js';
-import { startSdkUpstream } from './support.js';
+import { createGatewayTestApp, startSdkUpstream } from './support.js';
 import type { ToyUpstream } from './support.js';
 
 const API_KEY = 'upstream-api-key-s3cr3t-value';
 
 /** The published remote is a public https URL; the gateway is pointed at the loopback upstream behind it. */
 function gatewayFor(upstream: ToyUpstream, env: Record<string, string> = {}): Promise<TestApp> {
-  const endpoints: UpstreamEndpoints = () => [`${upstream.url}/mcp`];
-  return createTestApp({
-    env: {
-      WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
-      WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
-      WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
-      WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
-      ...env,
-    },
-    overrides: { gatewayEndpoints: endpoints },
-  });
+  return createGatewayTestApp(() => [`${upstream.url}/mcp`], env);
 }
 
 async function attachToy(t: TestApp): Promise<void> {

@@ -214,6 +214,23 @@ export async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<L
  * `io.github.acme/<alias>` at `https://<alias>.example.com/mcp` and reached at the loopback URL `upstreams` gives.
  * Aliases listed in `legacy` are spoken to in 2025-11-25.
  */
+/**
+ * A test Wharf whose gateway reaches upstreams where `endpoints` says (the published remotes are public https
+ * URLs), with loopback upstreams allowed, short timeouts and a fixed secret key; `env` adds or overrides settings.
+ */
+export function createGatewayTestApp(endpoints: UpstreamEndpoints, env: Record<string, string> = {}): Promise<TestApp> {
+  return createTestApp({
+    env: {
+      WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
+      WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
+      WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
+      WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
+      ...env,
+    },
+    overrides: { gatewayEndpoints: endpoints },
+  });
+}
+
 export async function startGatewayWith(
   upstreams: Record<string, string>,
   options: { legacy?: string[] } = {},
@@ -222,15 +239,8 @@ export async function startGatewayWith(
     const alias = /^https:\/\/([^.]+)\.example\.com\//.exec(remote)?.[1] ?? '';
     return [upstreams[alias] ?? remote];
   };
-  const t = await createTestApp({
-    env: {
-      WHARF_ALLOW_PRIVATE_NETWORKS: 'true',
-      WHARF_GATEWAY_CONNECT_TIMEOUT_MS: '2000',
-      WHARF_GATEWAY_CALL_TIMEOUT_MS: '5000',
-      WHARF_SECRET_KEY: 'gateway-test-secret-key-0123456789abcdef',
-      WHARF_GATEWAY_LEGACY_ALIASES: (options.legacy ?? []).join(','),
-    },
-    overrides: { gatewayEndpoints: endpoints },
+  const t = await createGatewayTestApp(endpoints, {
+    WHARF_GATEWAY_LEGACY_ALIASES: (options.legacy ?? []).join(','),
   });
   const url = `${await t.app.listen({ host: '127.0.0.1', port: 0 })}/mcp`;
   for (const alias of Object.keys(upstreams)) {
